@@ -1,7 +1,6 @@
 package io.moestream.routing;
 
 import io.moestream.routing.Options.CapacityScope;
-import io.moestream.routing.Options.ScoreFunction;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -39,7 +38,7 @@ final class RoutingStep {
         this.topK = config.topK();
         this.sourceRank = sourceRank;
         this.logits = logits;
-        this.scores = scores(config.scoreFunction(), logits, experts);
+        this.scores = GateScores.compute(config.scoreFunction(), logits, experts);
         this.choicesPerToken = config.policy().fillInRectification() && topK < experts ? topK + 1 : topK;
         this.choices = new int[tokens * choicesPerToken];
         TopK.select(scores, tokens, experts, choicesPerToken, choices);
@@ -95,33 +94,6 @@ final class RoutingStep {
                 .multiply(BigDecimal.valueOf((long) tokens * config.topK()));
         long c = slots.divide(BigDecimal.valueOf(experts), 0, mode).longValueExact();
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, c));
-    }
-
-    private static double[] scores(ScoreFunction function, double[][] logits, int experts) {
-        double[] p = new double[logits.length * experts];
-        for (int t = 0; t < logits.length; t++) {
-            double[] a = logits[t];
-            int base = t * experts;
-            if (function == ScoreFunction.SIGMOID) {
-                for (int e = 0; e < experts; e++) {
-                    p[base + e] = 1.0 / (1.0 + Math.exp(-a[e]));
-                }
-                continue;
-            }
-            double max = Double.NEGATIVE_INFINITY;
-            for (double v : a) {
-                max = Math.max(max, v);
-            }
-            double sum = 0;
-            for (int e = 0; e < experts; e++) {
-                p[base + e] = Math.exp(a[e] - max);
-                sum += p[base + e];
-            }
-            for (int e = 0; e < experts; e++) {
-                p[base + e] /= sum;
-            }
-        }
-        return p;
     }
 
     double score(int token, int expert) {
