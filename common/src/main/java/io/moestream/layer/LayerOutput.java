@@ -1,0 +1,12 @@
+package io.moestream.layer;
+
+import io.moestream.routing.RoutingResult;
+
+/**
+ * What one MoE-layer forward returns.
+ *
+ * @param output {@code [tokens][hidden]} row-major; a token with no kept slot gets only the shared
+ *        experts' contribution (zero without them); the residual outside the layer carries it
+ */
+public record LayerOutput(float[] output, RoutingResult routing) {
+}
