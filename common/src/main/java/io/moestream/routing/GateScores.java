@@ -5,6 +5,15 @@ import io.moestream.routing.Options.ScoreFunction;
 /** Scores {@code p[t][e]} from logits {@code a[t][e]} (ROUTING-SPEC section 1). */
 public final class GateScores {
 
+    /**
+     * The softmax denominator is summed in fixed point, 52 fractional bits: integer addition is
+     * associative, so two tokens whose logit rows are permutations of each other get bit-identical
+     * scores and the spec's tie-break (lower token index), not rounding, decides between them. Each
+     * term is at most 1 (the row's maximum gives exp(0)), so the sum is at least 1 and the rounding
+     * costs no more than double addition would; up to 2048 experts fit in a long.
+     */
+    private static final double FIXED_POINT = 0x1p52;
+
     private GateScores() {
     }
 
@@ -27,13 +36,14 @@ public final class GateScores {
             for (double v : a) {
                 max = Math.max(max, v);
             }
-            double sum = 0;
+            long sum = 0;
             for (int e = 0; e < experts; e++) {
                 p[base + e] = Math.exp(a[e] - max);
-                sum += p[base + e];
+                sum += Math.round(p[base + e] * FIXED_POINT);
             }
+            double denominator = sum / FIXED_POINT;
             for (int e = 0; e < experts; e++) {
-                p[base + e] /= sum;
+                p[base + e] /= denominator;
             }
         }
         return p;

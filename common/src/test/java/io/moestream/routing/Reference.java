@@ -4,8 +4,8 @@ import io.moestream.routing.Options.CapacityScope;
 import io.moestream.routing.Options.Rounding;
 import io.moestream.routing.Options.ScoreFunction;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
@@ -39,13 +39,36 @@ final class Reference {
 
     /** {@code rank_t(1..E)}: the experts by score descending, ties to the lower expert id. */
     static int[] choices(double[] p) {
-        return IntStream.range(0, p.length).boxed()
-                .sorted(Comparator.<Integer>comparingDouble(e -> -p[e]).thenComparingInt(e -> e))
-                .mapToInt(Integer::intValue).toArray();
+        // Insertion sort from the lowest id, moving an expert only past strictly lower scores: stable,
+        // so equal scores keep ascending ids.
+        int[] order = new int[p.length];
+        for (int e = 0; e < p.length; e++) {
+            int at = e;
+            while (at > 0 && p[order[at - 1]] < p[e]) {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = e;
+        }
+        return order;
     }
 
     static int[] topK(RandomStep step, double[] p) {
         return Arrays.copyOf(choices(p), step.topK());
+    }
+
+    /**
+     * Whether "keep the best by score, ties to the lower token index" must keep slot (t1, e1) ahead
+     * of (t2, e2). Scores closer than rounding noise only count as a tie when they are certainly
+     * bit-equal in any implementation (identical logit rows and logits); otherwise neither is
+     * required first.
+     */
+    static boolean mustPreferByScore(RandomStep step, double[][] p, int t1, int e1, int t2, int e2) {
+        if (Math.abs(p[t1][e1] - p[t2][e2]) > 1e-12) {
+            return p[t1][e1] > p[t2][e2];
+        }
+        double[][] a = step.logits();
+        return t1 < t2 && Arrays.equals(a[t1], a[t2]) && a[t1][e1] == a[t2][e2];
     }
 
     /** {@code C}, or null when the step runs without capacity. */
@@ -94,6 +117,16 @@ final class Reference {
     /** The experts of a token's kept slots that {@code selected} accepts, ascending. */
     static int[] experts(List<Slot> kept, Predicate<Slot> selected) {
         return kept.stream().filter(selected).mapToInt(Slot::expert).toArray();
+    }
+
+    /** One list per token, so that a property of a whole step is one assertion that shows every token. */
+    static List<List<Integer>> perToken(RoutingResult result, IntFunction<int[]> perToken) {
+        return IntStream.range(0, result.tokens()).mapToObj(t -> boxed(perToken.apply(t))).toList();
+    }
+
+    /** For AssertJ's collection assertions, which, unlike its array ones, accept empty groups. */
+    static List<Integer> boxed(int[] values) {
+        return Arrays.stream(values).boxed().toList();
     }
 
     static boolean contains(int[] values, int value) {
