@@ -1,5 +1,7 @@
 package io.moestream.cli;
 
+import io.moestream.generate.Preset;
+import io.moestream.generate.Scale;
 import io.moestream.routing.Options;
 import io.moestream.routing.Policy;
 import io.moestream.routing.SpecName;
@@ -89,6 +91,18 @@ abstract class SpecNameConverter<E extends Enum<E>> implements ITypeConverter<E>
     static final class CapacityScopeName extends SpecNameConverter<Options.CapacityScope> {
         CapacityScopeName() {
             super(Options.CapacityScope.class, "capacity-scope");
+        }
+    }
+
+    static final class PresetName extends SpecNameConverter<Preset> {
+        PresetName() {
+            super(Preset.class, "preset");
+        }
+    }
+
+    static final class ScaleName extends SpecNameConverter<Scale> {
+        ScaleName() {
+            super(Scale.class, "scale");
         }
     }
 }
