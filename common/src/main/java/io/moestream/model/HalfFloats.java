@@ -5,12 +5,12 @@ package io.moestream.model;
  * {@code Float.float16ToFloat} (it arrived in Java 20), so they are done on the bits here.
  * Narrowing rounds to nearest, ties to even, as PyTorch does when it saves a model in these types.
  */
-final class HalfFloats {
+public final class HalfFloats {
 
     private HalfFloats() {
     }
 
-    static float f16ToFloat(short half) {
+    public static float f16ToFloat(short half) {
         int bits = half & 0xFFFF;
         int sign = (bits & 0x8000) << 16;
         int exponent = (bits >>> 10) & 0x1F;
@@ -26,7 +26,7 @@ final class HalfFloats {
         return Float.intBitsToFloat(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
     }
 
-    static short floatToF16(float value) {
+    public static short floatToF16(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
         int exponent = (bits >>> 23) & 0xFF;
@@ -60,11 +60,11 @@ final class HalfFloats {
         return rest > half || (rest == half && (kept & 1) != 0) ? kept + 1 : kept;
     }
 
-    static float bf16ToFloat(short bf16) {
+    public static float bf16ToFloat(short bf16) {
         return Float.intBitsToFloat((bf16 & 0xFFFF) << 16);
     }
 
-    static short floatToBf16(float value) {
+    public static short floatToBf16(float value) {
         int bits = Float.floatToRawIntBits(value);
         if (Float.isNaN(value)) {
             // Rounding could carry a NaN's payload into infinity; keep it a quiet NaN instead.

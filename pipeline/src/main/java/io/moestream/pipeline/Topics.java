@@ -1,0 +1,103 @@
+package io.moestream.pipeline;
+
+import io.moestream.wire.ExpertRows;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The pipeline's topics, all under one prefix (default {@code moe.}):
+ *
+ * <table>
+ * <tr><th>topic</th><th>key</th><th>value</th><th>partitions</th><th>retention</th></tr>
+ * <tr><td>prompts</td><td>request id (optional)</td><td>prompt JSON</td><td>source ranks</td><td>1 day</td></tr>
+ * <tr><td>tokens</td><td>batch id</td><td>{@link io.moestream.wire.TokenBatch}</td><td>source ranks (partition = rank)</td><td>1 hour</td></tr>
+ * <tr><td>expert.&lt;e&gt;, expert.shared-&lt;s&gt;</td><td>batch id</td><td>{@link ExpertRows} dispatch</td><td>expert-service replicas</td><td>1 hour</td></tr>
+ * <tr><td>expert-outputs</td><td>batch id</td><td>{@link io.moestream.wire.RoutingManifest} or {@link ExpertRows}</td><td>source ranks</td><td>1 hour</td></tr>
+ * <tr><td>results</td><td>request id</td><td>result JSON</td><td>source ranks</td><td>1 day</td></tr>
+ * <tr><td>dead-letter</td><td>original key</td><td>{@link DeadLetter} JSON</td><td>1</td><td>7 days</td></tr>
+ * <tr><td>control</td><td>setting name</td><td>routing settings JSON</td><td>1, compacted</td><td>forever</td></tr>
+ * <tr><td>router-trace</td><td>batch id</td><td>a {@code ./moe replay} input line</td><td>1</td><td>1 day</td></tr>
+ * </table>
+ *
+ * Hidden states are large and only in flight for milliseconds, hence the short retention of the
+ * internal topics; a batch's manifest and outputs share its key, so one reassembly task sees them all.
+ */
+public final class Topics {
+
+    public static final String DEFAULT_PREFIX = "moe.";
+
+    private static final long HOUR_MS = 3_600_000L;
+    private static final long DAY_MS = 24 * HOUR_MS;
+
+    private final String prefix;
+
+    public Topics(String prefix) {
+        this.prefix = prefix;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public String prompts() {
+        return prefix + "prompts";
+    }
+
+    public String tokens() {
+        return prefix + "tokens";
+    }
+
+    /** {@code expert.<e>} for a routed expert, {@code expert.shared-<s>} for a shared one (negative id). */
+    public String expert(int expert) {
+        return expert >= 0 ? prefix + "expert." + expert : prefix + "expert.shared-" + (-1 - expert);
+    }
+
+    public String expertOutputs() {
+        return prefix + "expert-outputs";
+    }
+
+    public String results() {
+        return prefix + "results";
+    }
+
+    public String deadLetter() {
+        return prefix + "dead-letter";
+    }
+
+    public String control() {
+        return prefix + "control";
+    }
+
+    public String routerTrace() {
+        return prefix + "router-trace";
+    }
+
+    /** Every topic of a deployment, with the partitions and settings the table above gives. */
+    public List<NewTopic> all(TopicLayout layout) {
+        int ranks = layout.sourceRanks();
+        List<NewTopic> topics = new ArrayList<>();
+        topics.add(topic(prompts(), ranks, DAY_MS));
+        topics.add(topic(tokens(), ranks, HOUR_MS));
+        for (int e = 0; e < layout.experts(); e++) {
+            topics.add(topic(expert(e), layout.expertReplicas(), HOUR_MS));
+        }
+        for (int s = 0; s < layout.sharedExperts(); s++) {
+            topics.add(topic(expert(ExpertRows.sharedExpertId(s)), layout.expertReplicas(), HOUR_MS));
+        }
+        topics.add(topic(expertOutputs(), ranks, HOUR_MS));
+        topics.add(topic(results(), ranks, DAY_MS));
+        topics.add(topic(deadLetter(), 1, 7 * DAY_MS));
+        topics.add(new NewTopic(control(), 1, (short) 1)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        topics.add(topic(routerTrace(), 1, DAY_MS));
+        return topics;
+    }
+
+    private static NewTopic topic(String name, int partitions, long retentionMs) {
+        return new NewTopic(name, partitions, (short) 1)
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs)));
+    }
+}
