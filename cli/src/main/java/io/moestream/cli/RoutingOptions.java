@@ -9,6 +9,7 @@ import io.moestream.cli.SpecNameConverter.PolicyName;
 import io.moestream.cli.SpecNameConverter.RoundingName;
 import io.moestream.cli.SpecNameConverter.ScoreFunctionName;
 import io.moestream.cli.SpecNameConverter.WeightsName;
+import io.moestream.pipeline.RoutingSettings;
 import io.moestream.routing.Options.CapacityScope;
 import io.moestream.routing.Options.DropOrder;
 import io.moestream.routing.Options.IrCapacity;
@@ -23,8 +24,13 @@ import io.moestream.routing.RoutingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Help.Visibility;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
@@ -141,6 +147,22 @@ final class RoutingOptions {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
+    }
+
+    /**
+     * The routing options given on the command line, by spec name, for applying over a base that
+     * is not the spec's default (a model's own top-k and weights, a service's configuration).
+     */
+    Map<String, String> given(ParseResult parsed) {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (OptionSpec option : parsed.matchedOptions()) {
+            String name = option.longestName().substring(2);
+            if (RoutingSettings.NAMES.contains(name)) {
+                List<String> values = option.originalStringValues();
+                given.put(name, values.get(values.size() - 1));
+            }
+        }
+        return given;
     }
 
     /** The placement of {@code experts} experts: from --placement if given, else contiguous over --ranks. */
