@@ -1,12 +1,7 @@
 package io.moestream.bench;
 
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.results.format.ResultFormatType;
-import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.Options;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -29,20 +24,7 @@ public final class RoutingBenchReport {
 
     public static void main(String[] args) throws RunnerException {
         String json = args.length > 0 ? args[0] : "bench/target/routing-bench.json";
-        Options options = new OptionsBuilder()
-                .include(RoutingBenchmark.class.getName())
-                .forks(1)
-                .warmupIterations(3)
-                .warmupTime(TimeValue.seconds(1))
-                .measurementIterations(5)
-                .measurementTime(TimeValue.seconds(1))
-                .jvmArgsAppend("-Xmx2g")
-                .resultFormat(ResultFormatType.JSON)
-                .result(json)
-                .build();
-        Collection<RunResult> results = new Runner(options).run();
-        print(results);
-        System.out.println("JMH results: " + json);
+        print(JmhRun.run(RoutingBenchmark.class, 3, "2g", json));
     }
 
     private static void print(Collection<RunResult> results) {
