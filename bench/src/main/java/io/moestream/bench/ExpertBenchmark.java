@@ -83,9 +83,9 @@ public class ExpertBenchmark {
         d = s.hidden();
         f = s.ffn();
         SplittableRandom random = new SplittableRandom(42);
-        ExpertWeights weights = new ExpertWeights(d, f, uniform(random, f * d, 1 / Math.sqrt(d)),
-                uniform(random, f * d, 1 / Math.sqrt(d)), uniform(random, d * f, 1 / Math.sqrt(f)));
-        x = uniform(random, tokens * d, 1);
+        ExpertWeights weights = new ExpertWeights(d, f, Uniform.floats(random, f * d, 1 / Math.sqrt(d)),
+                Uniform.floats(random, f * d, 1 / Math.sqrt(d)), Uniform.floats(random, d * f, 1 / Math.sqrt(f)));
+        x = Uniform.floats(random, tokens * d, 1);
         y = new float[tokens * d];
         kernel = new OpenBlasExpertKernel(Map.of(0, weights), 0);
         rawX = new FloatPointer(x);
@@ -113,15 +113,5 @@ public class ExpertBenchmark {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tokens, 2 * f, d, 1f, rawX, d, rawW13, d, 0f, rawH, 2 * f);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tokens, d, f, 1f, rawH, 2 * f, rawW2, f, 0f, rawY, d);
         return rawY;
-    }
-
-    /** Uniform on [-scale sqrt 3, scale sqrt 3): standard deviation {@code scale}, cheap to draw. */
-    private static float[] uniform(SplittableRandom random, int n, double scale) {
-        double half = scale * Math.sqrt(3);
-        float[] values = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = (float) random.nextDouble(-half, half);
-        }
-        return values;
     }
 }

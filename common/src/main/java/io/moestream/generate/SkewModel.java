@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
  * {@link Seeds}, so any row can be drawn alone: the corpus measurement at full width never builds
  * the whole table.
  */
-final class SkewModel {
+public final class SkewModel {
 
     /** Share of each embedding row's energy along the common direction. */
     static final double ANISOTROPY = 0.25;
@@ -49,7 +49,7 @@ final class SkewModel {
     private final SyntheticLogits popularity;
     private final double skew;
 
-    SkewModel(int hidden, int experts, double skew, long seed) {
+    public SkewModel(int hidden, int experts, double skew, long seed) {
         if (hidden < 2) {
             throw new IllegalArgumentException("the hidden size must be >= 2 to hold a common direction and noise, got "
                     + hidden);
@@ -74,7 +74,7 @@ final class SkewModel {
     }
 
     /** Writes embedding row {@code e_token} into {@code out[offset .. offset + hidden)}. */
-    void embeddingRow(int token, float[] out, int offset) {
+    public void embeddingRow(int token, float[] out, int offset) {
         double[] r = orthogonalToMean(randomVector(Seeds.stream(seed, "embedding-row", token)));
         double scale = residualNorm / norm(r);
         for (int i = 0; i < hidden; i++) {
@@ -83,7 +83,7 @@ final class SkewModel {
     }
 
     /** {@code Wg}, {@code [experts][hidden]} row-major. */
-    float[] gate() {
+    public float[] gate() {
         SplittableRandom random = Seeds.stream(seed, "gate");
         // |r_t . n_e| has deviation |r_t| |n_e| / sqrt(d - 1) over random directions in the d - 1
         // dimensions orthogonal to m; solve for |n_e| to make that NOISE_STD.

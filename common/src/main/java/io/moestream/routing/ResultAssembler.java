@@ -2,8 +2,7 @@ package io.moestream.routing;
 
 import io.moestream.routing.Options.Weights;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /** Turns a finished assignment into the immutable result: combine weights, dropped lists, statistics. */
 final class ResultAssembler {
@@ -55,17 +54,18 @@ final class ResultAssembler {
             weigh(t);
         }
         int[] droppedStart = new int[step.tokens + 1];
-        List<Integer> dropped = new ArrayList<>();
+        int[] droppedExpert = new int[step.tokens * step.topK];
+        int dropped = 0;
         for (int t = 0; t < step.tokens; t++) {
             for (int j = 0; j < step.topK; j++) {
                 int e = step.choice(t, j);
                 if (assignment.kind(t, e) != SlotKind.PRIMARY) {
-                    dropped.add(e);
+                    droppedExpert[dropped++] = e;
                 }
             }
-            droppedStart[t + 1] = dropped.size();
+            droppedStart[t + 1] = dropped;
         }
-        int[] droppedExpert = dropped.stream().mapToInt(Integer::intValue).toArray();
+        droppedExpert = Arrays.copyOf(droppedExpert, dropped);
         RoutingStats stats = new StatsCollector(step, slotStart, slotExpert, slotKind, droppedExpert.length).collect();
         return new RoutingResult(step.sourceRank, slotStart, slotExpert, slotKind, slotWeight, slotMultiplicity,
                 droppedStart, droppedExpert, stats);
