@@ -1,7 +1,6 @@
 package io.moestream.cli;
 
 import io.moestream.expert.ExpertKernel;
-import io.moestream.expert.ExpertWeights;
 import io.moestream.kernels.ExpertKernels;
 import io.moestream.kernels.KernelBackend;
 import io.moestream.kernels.SelectedKernel;
@@ -29,7 +28,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -115,7 +113,7 @@ final class ForwardCommand implements Callable<Integer> {
                     routing.given(spec.commandLine().getParseResult())));
             Placement placement = routing.placement(weights.numExperts());
             SelectedKernel experts = ExpertKernels.create(kernelBackend, weights.experts(), threads);
-            SelectedKernel shared = ExpertKernels.create(kernelBackend, sharedExperts(weights), threads);
+            SelectedKernel shared = ExpertKernels.create(kernelBackend, weights.sharedExpertsById(), threads);
             try (ExpertKernel routedKernel = experts.kernel(); ExpertKernel sharedKernel = shared.kernel()) {
                 out.printf("model    %s, layer %d: %d experts (top-%d), hidden %d; %d tokens from rank %d%n", model,
                         layer, weights.numExperts(), weights.topK(), weights.hidden(), tokens, sourceRank);
@@ -175,13 +173,6 @@ final class ForwardCommand implements Callable<Integer> {
         return all;
     }
 
-    private static Map<Integer, ExpertWeights> sharedExperts(MoeLayerWeights weights) {
-        Map<Integer, ExpertWeights> shared = new HashMap<>();
-        for (int s = 0; s < weights.sharedExperts().size(); s++) {
-            shared.put(s, weights.sharedExperts().get(s));
-        }
-        return shared;
-    }
 
     /** Runs {@code step}, turning the core's IllegalArgumentException (bad input) into a one-line user error. */
     private static <T> T parse(Supplier<T> step) {

@@ -1,6 +1,5 @@
 package io.moestream.cli;
 
-import io.moestream.expert.ExpertWeights;
 import io.moestream.expert.JavaExpertKernel;
 import io.moestream.generate.ModelGenerator;
 import io.moestream.generate.ModelSpec;
@@ -24,7 +23,6 @@ import io.moestream.routing.SpecName;
 import io.moestream.text.PromptEncoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,7 +79,7 @@ class ForwardCommandTest {
         RoutingConfig expectedRouting = RoutingConfig.builder(policy, 4).capacityFactor(1.0).weights(Weights.RAW)
                 .build();
         float[] expected = MoeLayers.build(weights, expectedRouting, Placement.contiguous(60, 4),
-                new JavaExpertKernel(weights.experts()), new JavaExpertKernel(shared()))
+                new JavaExpertKernel(weights.experts()), new JavaExpertKernel(weights.sharedExpertsById()))
                 .forward(x, TOKENS, 2).output();
         try (SafetensorsFile file = SafetensorsFile.open(output)) {
             assertThat(file.tensor("output", TOKENS, weights.hidden()).data()).containsExactly(expected);
@@ -141,13 +139,5 @@ class ForwardCommandTest {
         Moe empty = Moe.run("forward", "--model", model.toString(), "--prompt", "   ");
         assertThat(empty.exitCode()).isEqualTo(2);
         assertThat(empty.err()).contains("blank");
-    }
-
-    private static Map<Integer, ExpertWeights> shared() {
-        Map<Integer, ExpertWeights> shared = new HashMap<>();
-        for (int s = 0; s < weights.sharedExperts().size(); s++) {
-            shared.put(s, weights.sharedExperts().get(s));
-        }
-        return shared;
     }
 }

@@ -56,6 +56,15 @@ public record MoeLayerWeights(
         sharedExperts = List.copyOf(sharedExperts);
     }
 
+    /** The shared experts numbered {@code 0..S-1}, as an expert kernel hosts them. */
+    public Map<Integer, ExpertWeights> sharedExpertsById() {
+        Map<Integer, ExpertWeights> byId = new TreeMap<>();
+        for (int s = 0; s < sharedExperts.size(); s++) {
+            byId.put(s, sharedExperts.get(s));
+        }
+        return Collections.unmodifiableMap(byId);
+    }
+
     private static void requireHidden(String what, ExpertWeights expert, int hidden) {
         if (expert.hidden() != hidden) {
             throw new IllegalArgumentException(what + " has hidden size " + expert.hidden() + ", the layer " + hidden);
