@@ -1,0 +1,56 @@
+package io.moestream.expert.service;
+
+import io.moestream.wire.ExpertRows;
+import java.util.Set;
+
+/**
+ * Decides whether a record of an expert topic can be computed here. Everything that would make the kernel
+ * throw, or turn one bad row into NaN outputs downstream, is refused here, record by record, so that one bad
+ * record never rolls back the good ones polled with it.
+ */
+final class DispatchCheck {
+
+    private final int hidden;
+    private final Set<Integer> hosted;
+
+    DispatchCheck(int hidden, Set<Integer> hosted) {
+        this.hidden = hidden;
+        this.hosted = Set.copyOf(hosted);
+    }
+
+    Verdict check(byte[] value) {
+        if (value == null) {
+            return new Verdict.Refused(Rejection.UNDECODABLE, "undecodable: the record has no value");
+        }
+        ExpertRows rows;
+        try {
+            rows = ExpertRows.fromBytes(value);
+        } catch (RuntimeException e) {
+            // WireFormatException for a malformed envelope; anything else the decoder throws means the same.
+            return new Verdict.Refused(Rejection.UNDECODABLE, "undecodable: " + e.getMessage());
+        }
+        if (!hosted.contains(rows.expert())) {
+            return new Verdict.Refused(Rejection.NOT_HOSTED, "expert " + rows.expert() + " is not hosted here; hosted: "
+                    + hosted.stream().sorted().toList());
+        }
+        if (rows.hidden() != hidden) {
+            return new Verdict.Refused(Rejection.HIDDEN_SIZE, "hidden size " + rows.hidden() + ", the layer has "
+                    + hidden);
+        }
+        int bad = firstNonFinite(rows.rows());
+        if (bad >= 0) {
+            return new Verdict.Refused(Rejection.NON_FINITE, "non-finite value " + rows.rows()[bad] + " in row of token "
+                    + rows.tokens()[bad / rows.hidden()] + " at column " + bad % rows.hidden());
+        }
+        return new Verdict.Accepted(rows);
+    }
+
+    private static int firstNonFinite(float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,74 @@
+package io.moestream.expert.service;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.moestream.kernels.ExpertKernels;
+import io.moestream.kernels.SelectedKernel;
+import io.moestream.pipeline.MoeSettings;
+import io.moestream.pipeline.TopicSetup;
+import java.time.Duration;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/** Wires the service; every bean belongs to its context, so that one JVM can run a context per rank. */
+@Configuration(proxyBeanMethods = false)
+class ExpertServiceConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExpertServiceConfiguration.class);
+    private static final Duration TOPIC_SETUP_TIMEOUT = Duration.ofSeconds(60);
+
+    @Bean
+    MoeSettings moeSettings(Environment environment) {
+        return MoeSettingsBinding.bind(environment);
+    }
+
+    @Bean
+    ExpertSettings expertSettings(Environment environment) {
+        return Binder.get(environment).bindOrCreate("moe.expert", ExpertSettings.class);
+    }
+
+    @Bean
+    RankExperts rankExperts(MoeSettings moe, ExpertSettings expert) {
+        RankExperts experts = RankExperts.load(moe, expert);
+        LOG.info("rank {} hosts experts {} of layer {} from {}", experts.rank(), experts.ids(), moe.modelLayer(),
+                moe.modelDir());
+        return experts;
+    }
+
+    @Bean
+    SelectedKernel selectedKernel(RankExperts experts, ExpertSettings expert) {
+        // ExpertKernels logs the choice and the fallback reason.
+        return ExpertKernels.create(expert.backend(), experts.weights(), expert.threads());
+    }
+
+    @Bean
+    ExpertMetrics expertMetrics(MeterRegistry registry, RankExperts experts, SelectedKernel kernel) {
+        return new ExpertMetrics(registry, experts.rank(), kernel.status());
+    }
+
+    @Bean
+    ExpertCompute expertCompute(SelectedKernel kernel, ExpertMetrics metrics) {
+        return new ExpertCompute(kernel.kernel(), metrics);
+    }
+
+    @Bean
+    BackendHealthIndicator expertBackendHealthIndicator(SelectedKernel kernel, RankExperts experts) {
+        return new BackendHealthIndicator(kernel, experts);
+    }
+
+    /** Created after the topics exist and have leaders, so its container never polls or produces before. */
+    @Bean
+    DispatchListener dispatchListener(MoeSettings moe, RankExperts experts, ExpertCompute compute,
+                                      ExpertMetrics metrics, KafkaTemplate<byte[], byte[]> template, KafkaAdmin admin) {
+        try (Admin client = Admin.create(admin.getConfigurationProperties())) {
+            TopicSetup.ensure(client, moe.topics().all(experts.layout()), TOPIC_SETUP_TIMEOUT);
+        }
+        return new DispatchListener(moe.topics(), experts, moe.wireType(), compute, metrics, template);
+    }
+}

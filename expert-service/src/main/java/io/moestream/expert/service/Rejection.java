@@ -1,0 +1,19 @@
+package io.moestream.expert.service;
+
+/** Why a consumed record went to the dead-letter topic; the tag of the dead-letter counter. */
+enum Rejection {
+    UNDECODABLE("undecodable"),
+    HIDDEN_SIZE("hidden-size"),
+    NOT_HOSTED("not-hosted"),
+    NON_FINITE("non-finite");
+
+    private final String tag;
+
+    Rejection(String tag) {
+        this.tag = tag;
+    }
+
+    String tag() {
+        return tag;
+    }
+}
