@@ -29,6 +29,13 @@ public final class Topics {
 
     public static final String DEFAULT_PREFIX = "moe.";
 
+    /**
+     * The largest record the topics that carry hidden states accept: a 256-token step of a
+     * Mixtral-small layer is already 1 MiB in f32, Kafka's default limit. Producers of these
+     * records raise {@code max.request.size} to match.
+     */
+    public static final int MAX_RECORD_BYTES = 64 << 20;
+
     private static final long HOUR_MS = 3_600_000L;
     private static final long DAY_MS = 24 * HOUR_MS;
 
@@ -80,20 +87,26 @@ public final class Topics {
         int ranks = layout.sourceRanks();
         List<NewTopic> topics = new ArrayList<>();
         topics.add(topic(prompts(), ranks, DAY_MS));
-        topics.add(topic(tokens(), ranks, HOUR_MS));
+        topics.add(hiddenStates(tokens(), ranks));
         for (int e = 0; e < layout.experts(); e++) {
-            topics.add(topic(expert(e), layout.expertReplicas(), HOUR_MS));
+            topics.add(hiddenStates(expert(e), layout.expertReplicas()));
         }
         for (int s = 0; s < layout.sharedExperts(); s++) {
-            topics.add(topic(expert(ExpertRows.sharedExpertId(s)), layout.expertReplicas(), HOUR_MS));
+            topics.add(hiddenStates(expert(ExpertRows.sharedExpertId(s)), layout.expertReplicas()));
         }
-        topics.add(topic(expertOutputs(), ranks, HOUR_MS));
+        topics.add(hiddenStates(expertOutputs(), ranks));
         topics.add(topic(results(), ranks, DAY_MS));
         topics.add(topic(deadLetter(), 1, 7 * DAY_MS));
         topics.add(new NewTopic(control(), 1, (short) 1)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         topics.add(topic(routerTrace(), 1, DAY_MS));
         return topics;
+    }
+
+    private static NewTopic hiddenStates(String name, int partitions) {
+        return new NewTopic(name, partitions, (short) 1).configs(Map.of(
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(HOUR_MS),
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_RECORD_BYTES)));
     }
 
     private static NewTopic topic(String name, int partitions, long retentionMs) {

@@ -1,0 +1,110 @@
+package io.moestream.router;
+
+import io.moestream.layer.GateProjection;
+import io.moestream.model.MoeLayerWeights;
+import io.moestream.routing.ExpertDispatch;
+import io.moestream.routing.Router;
+import io.moestream.routing.RoutingConfig;
+import io.moestream.routing.RoutingResult;
+import io.moestream.routing.SpecName;
+import io.moestream.wire.ExpertRows;
+import io.moestream.wire.RoutingManifest;
+import io.moestream.wire.TokenBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The router's computation for one batch, free of Kafka: the gate, the policy, and the records
+ * that carry each expert's rows and the manifest. The same {@link GateProjection} and
+ * {@link Router} as the in-process {@code MoeLayer}, so the pipeline routes bit for bit as it does.
+ */
+final class BatchRouter {
+
+    private final int hidden;
+    private final GateProjection gate;
+    private final int sharedExperts;
+    /** Qwen2-MoE's shared-expert gate as a one-row projection, so its dot product is the layer's; or null. */
+    private final GateProjection sharedGate;
+
+    BatchRouter(MoeLayerWeights weights) {
+        this.hidden = weights.hidden();
+        this.gate = new GateProjection(hidden, weights.numExperts(), weights.gate());
+        this.sharedExperts = weights.sharedExperts().size();
+        this.sharedGate = weights.sharedExpertGate().map(g -> new GateProjection(hidden, 1, g)).orElse(null);
+    }
+
+    int experts() {
+        return gate.experts();
+    }
+
+    int sharedExperts() {
+        return sharedExperts;
+    }
+
+    /**
+     * @throws IllegalArgumentException when the batch does not fit the model (hidden size, a
+     *         non-finite state, an unknown source rank); the message says what and where
+     */
+    RoutedBatch route(TokenBatch batch, Router router) {
+        requireFits(batch);
+        double[][] logits = gate.logits(batch.states(), batch.tokens());
+        RoutingResult routing = router.route(logits, batch.sourceRank());
+        List<ExpertRows> dispatches = new ArrayList<>(dispatches(batch, routing.dispatch()));
+        for (int s = 0; s < sharedExperts; s++) {
+            dispatches.add(new ExpertRows(batch.batchId(), ExpertRows.sharedExpertId(s),
+                    IntStream.range(0, batch.tokens()).toArray(), hidden, batch.states(), 0));
+        }
+        RoutingConfig config = router.config();
+        RoutingManifest manifest = RoutingManifest.of(batch, routing, SpecName.of(config.policy()),
+                config.hasCapacity() ? config.capacityFactor() : Double.NaN, sharedExperts, sharedScale(batch));
+        return new RoutedBatch(batch, logits, routing, List.copyOf(dispatches), manifest);
+    }
+
+    /** Experts with no row get no record: reassembly waits only for the experts in the manifest. */
+    private List<ExpertRows> dispatches(TokenBatch batch, ExpertDispatch dispatch) {
+        List<ExpertRows> records = new ArrayList<>();
+        for (int e = 0; e < dispatch.experts(); e++) {
+            int[] tokens = dispatch.tokens(e);
+            if (tokens.length > 0) {
+                records.add(new ExpertRows(batch.batchId(), e, tokens, hidden, gather(batch.states(), tokens), 0));
+            }
+        }
+        return records;
+    }
+
+    private float[] gather(float[] states, int[] tokens) {
+        float[] rows = new float[tokens.length * hidden];
+        for (int i = 0; i < tokens.length; i++) {
+            System.arraycopy(states, tokens[i] * hidden, rows, i * hidden, hidden);
+        }
+        return rows;
+    }
+
+    /** Qwen2-MoE scales the shared output by {@code sigmoid(x . g)}; without that gate the scale is 1. */
+    private double[] sharedScale(TokenBatch batch) {
+        if (sharedExperts == 0) {
+            return new double[0];
+        }
+        double[] scale = new double[batch.tokens()];
+        double[][] dots = sharedGate == null ? null : sharedGate.logits(batch.states(), batch.tokens());
+        for (int t = 0; t < scale.length; t++) {
+            scale[t] = dots == null ? 1.0 : 1.0 / (1.0 + Math.exp(-dots[t][0]));
+        }
+        return scale;
+    }
+
+    private void requireFits(TokenBatch batch) {
+        if (batch.hidden() != hidden) {
+            throw new IllegalArgumentException("batch " + batch.batchId() + " has hidden size " + batch.hidden()
+                    + ", the model " + hidden);
+        }
+        float[] x = batch.states();
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException("batch " + batch.batchId() + ": hidden state of token " + i / hidden
+                        + ", dimension " + i % hidden + " is " + x[i] + ", expected a finite number");
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.moestream.router;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.moestream.layer.MoeLayers;
+import io.moestream.model.MoeLayerWeights;
+import io.moestream.pipeline.MoeSettings;
+import io.moestream.pipeline.RoutingSettings;
+import io.moestream.pipeline.TopicLayout;
+import io.moestream.pipeline.TopicSetup;
+import io.moestream.pipeline.Topics;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.KStream;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.kafka.annotation.EnableKafkaStreams;
+import org.springframework.kafka.annotation.KafkaStreamsDefaultConfiguration;
+import org.springframework.kafka.config.KafkaStreamsConfiguration;
+
+/** Wires the router: model gate, live routing, topics, the exactly-once stream and the control listener. */
+@Configuration(proxyBeanMethods = false)
+@EnableKafkaStreams
+class RouterConfiguration {
+
+    private static final Duration KAFKA_SETUP_TIMEOUT = Duration.ofSeconds(30);
+
+    @Bean
+    MoeProperties moeProperties(Environment environment) {
+        return MoeProperties.bind(environment);
+    }
+
+    @Bean
+    MoeSettings moeSettings(MoeProperties properties) {
+        return properties.settings();
+    }
+
+    @Bean
+    MoeLayerWeights routerWeights(MoeSettings settings) {
+        return RouterModel.load(settings);
+    }
+
+    @Bean
+    BatchRouter batchRouter(MoeLayerWeights weights) {
+        return new BatchRouter(weights);
+    }
+
+    @Bean
+    LiveRouting liveRouting(MoeLayerWeights weights, MoeSettings settings) {
+        return new LiveRouting(RoutingSettings.apply(MoeLayers.defaultRouting(weights), settings.routing()),
+                settings.placement(weights.numExperts()));
+    }
+
+    @Bean
+    RouterMetrics routerMetrics(MeterRegistry registry, BatchRouter router, LiveRouting live) {
+        return new RouterMetrics(registry, router.experts(), live);
+    }
+
+    @Bean
+    KafkaClients kafkaClients(KafkaProperties properties, KafkaConnectionDetails connection) {
+        return new KafkaClients(properties, connection);
+    }
+
+    /** Handed out only once every topic of the deployment exists with its leaders, so nothing produces too early. */
+    @Bean
+    Topics topics(MoeSettings settings, MoeProperties properties, BatchRouter router, KafkaClients clients) {
+        Topics topics = settings.topics();
+        TopicLayout layout = new TopicLayout(settings.ranks(), router.experts(), router.sharedExperts(),
+                properties.expertReplicas());
+        try (Admin admin = clients.admin()) {
+            TopicSetup.ensure(admin, topics.all(layout), KAFKA_SETUP_TIMEOUT);
+        }
+        return topics;
+    }
+
+    @Bean(name = KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
+    KafkaStreamsConfiguration routerStreamsConfig(KafkaClients clients, Topics topics) {
+        Map<String, Object> config = clients.streams();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, topics.prefix() + "router");
+        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        return new KafkaStreamsConfiguration(config);
+    }
+
+    @Bean
+    KStream<byte[], Outgoing> routerStream(StreamsBuilder builder, Topics topics, BatchRouter router,
+                                           LiveRouting live, MoeSettings settings, MoeProperties properties,
+                                           RouterMetrics metrics) {
+        double traceSampleRate = properties.traceSampleRate();
+        return RouterTopology.build(builder, topics, () -> new DispatchProcessor(router, live, topics,
+                settings.wireType(), traceSampleRate, metrics));
+    }
+
+    @Bean
+    ControlListener controlListener(KafkaClients clients, Topics topics, LiveRouting live, RouterMetrics metrics) {
+        return new ControlListener(clients, topics, live, metrics, KAFKA_SETUP_TIMEOUT);
+    }
+}

@@ -1,0 +1,103 @@
+package io.moestream.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.moestream.generate.Preset;
+import io.moestream.layer.GateProjection;
+import io.moestream.layer.MoeLayers;
+import io.moestream.model.MoeLayerWeights;
+import io.moestream.routing.ExpertDispatch;
+import io.moestream.routing.Placement;
+import io.moestream.routing.Router;
+import io.moestream.routing.RoutingConfig;
+import io.moestream.routing.RoutingResult;
+import io.moestream.wire.ExpertRows;
+import io.moestream.wire.TokenBatch;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The router's per-batch computation without Kafka, against the in-process gate and router. */
+class BatchRouterTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void eachExpertGetsExactlyItsDispatchedRowsAndNoRecordWithoutRows() {
+        MoeLayerWeights weights = TestModels.gate(TestModels.generate(Preset.MIXTRAL_LIKE, dir));
+        Router router = router(weights, 0.5);
+        TokenBatch batch = TestModels.batch("b", 1, 16, weights.hidden(), 7);
+
+        RoutedBatch routed = new BatchRouter(weights).route(batch, router);
+
+        GateProjection gate = new GateProjection(weights.hidden(), weights.numExperts(), weights.gate());
+        RoutingResult expected = router.route(gate.logits(batch.states(), 16), 1);
+        assertThat(routed.routing()).isEqualTo(expected);
+        ExpertDispatch dispatch = expected.dispatch();
+        int[] withRows = IntStream.range(0, weights.numExperts()).filter(e -> dispatch.tokens(e).length > 0).toArray();
+        assertThat(routed.dispatches()).extracting(ExpertRows::expert).containsExactly(box(withRows));
+        for (ExpertRows rows : routed.dispatches()) {
+            int[] tokens = dispatch.tokens(rows.expert());
+            assertThat(rows.tokens()).containsExactly(tokens);
+            for (int i = 0; i < tokens.length; i++) {
+                assertThat(Arrays.copyOfRange(rows.rows(), i * rows.hidden(), (i + 1) * rows.hidden())).containsExactly(
+                        Arrays.copyOfRange(batch.states(), tokens[i] * rows.hidden(), (tokens[i] + 1) * rows.hidden()));
+            }
+        }
+        assertThat(routed.manifest().sharedExperts()).isZero();
+        assertThat(routed.manifest().capacityFactor()).isEqualTo(0.5);
+    }
+
+    @Test
+    void sharedExpertsGetEveryRowAndTheQwenScaleIsTheSigmoidOfTheSharedGate() {
+        MoeLayerWeights weights = TestModels.gate(TestModels.generate(Preset.QWEN_MOE_LIKE, dir));
+        TokenBatch batch = TestModels.batch("q", 0, 8, weights.hidden(), 11);
+
+        RoutedBatch routed = new BatchRouter(weights).route(batch, router(weights, 0));
+
+        ExpertRows shared = routed.dispatches().get(routed.dispatches().size() - 1);
+        assertThat(shared.expert()).isEqualTo(ExpertRows.sharedExpertId(0));
+        assertThat(shared.tokens()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        assertThat(shared.rows()).containsExactly(batch.states());
+        float[] g = weights.sharedExpertGate().orElseThrow();
+        for (int t = 0; t < 8; t++) {
+            double dot = 0;
+            for (int i = 0; i < weights.hidden(); i++) {
+                dot += (double) batch.states()[t * weights.hidden() + i] * g[i];
+            }
+            assertThat(routed.manifest().sharedScale()[t]).isCloseTo(1 / (1 + Math.exp(-dot)), within(1e-12));
+        }
+        assertThat(routed.manifest().capacityFactor()).isNaN();
+    }
+
+    @Test
+    void refusesAWrongHiddenSizeAndNonFiniteStatesNamingThePlace() {
+        MoeLayerWeights weights = TestModels.gate(TestModels.generate(Preset.MIXTRAL_LIKE, dir));
+        BatchRouter batchRouter = new BatchRouter(weights);
+        Router router = router(weights, 1);
+        TokenBatch narrow = TestModels.batch("n", 0, 2, weights.hidden() / 2, 1);
+        TokenBatch nan = TestModels.batch("x", 0, 3, weights.hidden(), 1);
+        nan.states()[2 * weights.hidden() + 5] = Float.NaN;
+
+        assertThatThrownBy(() -> batchRouter.route(narrow, router)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("hidden size " + weights.hidden() / 2);
+        assertThatThrownBy(() -> batchRouter.route(nan, router)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token 2, dimension 5 is NaN");
+        assertThatThrownBy(() -> batchRouter.route(TestModels.batch("r", 3, 2, weights.hidden(), 1), router))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static Router router(MoeLayerWeights weights, double capacityFactor) {
+        RoutingConfig config = MoeLayers.defaultRouting(weights).toBuilder().capacityFactor(capacityFactor).build();
+        return new Router(config, Placement.contiguous(weights.numExperts(), 2));
+    }
+
+    private static Integer[] box(int[] values) {
+        return Arrays.stream(values).boxed().toArray(Integer[]::new);
+    }
+}
