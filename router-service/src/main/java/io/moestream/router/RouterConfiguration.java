@@ -8,6 +8,7 @@ import io.moestream.pipeline.RoutingSettings;
 import io.moestream.pipeline.TopicLayout;
 import io.moestream.pipeline.TopicSetup;
 import io.moestream.pipeline.Topics;
+import io.moestream.service.MoeSettingsBinder;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -31,13 +32,13 @@ class RouterConfiguration {
     private static final Duration KAFKA_SETUP_TIMEOUT = Duration.ofSeconds(30);
 
     @Bean
-    MoeProperties moeProperties(Environment environment) {
-        return MoeProperties.bind(environment);
+    RouterProperties routerProperties(Environment environment) {
+        return RouterProperties.bind(environment);
     }
 
     @Bean
-    MoeSettings moeSettings(MoeProperties properties) {
-        return properties.settings();
+    MoeSettings moeSettings(Environment environment) {
+        return MoeSettingsBinder.bind(environment);
     }
 
     @Bean
@@ -68,7 +69,7 @@ class RouterConfiguration {
 
     /** Handed out only once every topic of the deployment exists with its leaders, so nothing produces too early. */
     @Bean
-    Topics topics(MoeSettings settings, MoeProperties properties, BatchRouter router, KafkaClients clients) {
+    Topics topics(MoeSettings settings, RouterProperties properties, BatchRouter router, KafkaClients clients) {
         Topics topics = settings.topics();
         TopicLayout layout = new TopicLayout(settings.ranks(), router.experts(), router.sharedExperts(),
                 properties.expertReplicas());
@@ -88,7 +89,7 @@ class RouterConfiguration {
 
     @Bean
     KStream<byte[], Outgoing> routerStream(StreamsBuilder builder, Topics topics, BatchRouter router,
-                                           LiveRouting live, MoeSettings settings, MoeProperties properties,
+                                           LiveRouting live, MoeSettings settings, RouterProperties properties,
                                            RouterMetrics metrics) {
         double traceSampleRate = properties.traceSampleRate();
         return RouterTopology.build(builder, topics, () -> new DispatchProcessor(router, live, topics,

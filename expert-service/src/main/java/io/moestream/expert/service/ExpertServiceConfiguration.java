@@ -5,6 +5,7 @@ import io.moestream.kernels.ExpertKernels;
 import io.moestream.kernels.SelectedKernel;
 import io.moestream.pipeline.MoeSettings;
 import io.moestream.pipeline.TopicSetup;
+import io.moestream.service.MoeSettingsBinder;
 import java.time.Duration;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -25,7 +26,7 @@ class ExpertServiceConfiguration {
 
     @Bean
     MoeSettings moeSettings(Environment environment) {
-        return MoeSettingsBinding.bind(environment);
+        return MoeSettingsBinder.bind(environment);
     }
 
     @Bean
