@@ -1,0 +1,41 @@
+package io.moestream.gateway;
+
+/**
+ * Where prompts enter, from REST and from the {@code prompts} topic alike: parse and embed, refuse a
+ * second request under an id still pending here, remember the id for the REST API, and queue the
+ * tokens for batching.
+ */
+public final class PromptIntake {
+
+    private final PromptParser parser;
+    private final TokenBatcher batcher;
+    private final ResultCache results;
+    private final GatewayMetrics metrics;
+
+    public PromptIntake(PromptParser parser, TokenBatcher batcher, ResultCache results, GatewayMetrics metrics) {
+        this.parser = parser;
+        this.batcher = batcher;
+        this.results = results;
+        this.metrics = metrics;
+    }
+
+    /**
+     * @param keyId the id a record key carries, or {@code null}
+     * @return the request id
+     * @throws BadInputException for a prompt that is refused, with the reason
+     */
+    public String accept(byte[] json, String keyId) {
+        try {
+            EncodedPrompt prompt = parser.parse(json, keyId, System.currentTimeMillis());
+            if (!results.expect(prompt.id())) {
+                throw new BadInputException("prompt-duplicate", "request " + prompt.id() + " is still pending");
+            }
+            batcher.submit(prompt);
+            metrics.prompt("accepted");
+            return prompt.id();
+        } catch (BadInputException e) {
+            metrics.prompt("rejected");
+            throw e;
+        }
+    }
+}

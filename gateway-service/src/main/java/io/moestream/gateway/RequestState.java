@@ -1,0 +1,163 @@
+package io.moestream.gateway;
+
+import io.moestream.layer.BatchReassembly.Counts;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One request in reassembly: its registration, once it arrived, and what its batches have returned
+ * so far. Kept in the request store between records, hence its byte form.
+ */
+final class RequestState {
+
+    private final long firstSeenMillis;
+    private boolean registered;
+    private long acceptedAtMillis = -1;
+    private boolean returnOutputs = true;
+    private int tokens;
+    private int hidden;
+    private int received;
+    private Counts counts = Counts.NONE;
+    private String policy = "";
+    private double capacityFactor = Double.NaN;
+    private final Set<String> degradedReasons = new LinkedHashSet<>();
+    /** {@code [tokens][hidden]}; kept until the registration says the client does not want them. */
+    private float[] outputs;
+
+    RequestState(long firstSeenMillis) {
+        this.firstSeenMillis = firstSeenMillis;
+    }
+
+    void register(RequestPart.Registration registration) {
+        registered = true;
+        acceptedAtMillis = registration.acceptedAtMillis();
+        returnOutputs = registration.returnOutputs();
+        tokens = registration.tokens();
+        hidden = registration.hidden();
+        if (!returnOutputs) {
+            outputs = null;
+        }
+    }
+
+    void add(RequestPart.Piece piece) {
+        tokens = piece.requestTokens();
+        hidden = piece.hidden();
+        received += piece.tokenCount();
+        counts = counts.plus(piece.counts());
+        policy = piece.policy();
+        capacityFactor = piece.capacityFactor();
+        if (!piece.degradedReason().isEmpty()) {
+            degradedReasons.add(piece.degradedReason());
+        }
+        if (returnOutputs) {
+            if (outputs == null) {
+                outputs = new float[tokens * hidden];
+            }
+            System.arraycopy(piece.rows(), 0, outputs, piece.requestOffset() * hidden, piece.rows().length);
+        }
+    }
+
+    boolean isDone() {
+        return registered && received >= tokens;
+    }
+
+    boolean isRegistered() {
+        return registered;
+    }
+
+    /** When the request was taken, or when reassembly first heard of it if its registration is missing. */
+    long startMillis() {
+        return registered ? acceptedAtMillis : firstSeenMillis;
+    }
+
+    int tokens() {
+        return tokens;
+    }
+
+    int hidden() {
+        return hidden;
+    }
+
+    int received() {
+        return received;
+    }
+
+    Counts counts() {
+        return counts;
+    }
+
+    String policy() {
+        return policy;
+    }
+
+    double capacityFactor() {
+        return capacityFactor;
+    }
+
+    Set<String> degradedReasons() {
+        return degradedReasons;
+    }
+
+    /** The outputs when the client asked for them and all arrived, else {@code null}. */
+    float[] outputs() {
+        return registered && returnOutputs && received >= tokens ? outputs : null;
+    }
+
+    byte[] toBytes() {
+        byte[] policyBytes = policy.getBytes(StandardCharsets.UTF_8);
+        byte[] reasons = String.join("\n", degradedReasons).getBytes(StandardCharsets.UTF_8);
+        int values = outputs == null ? -1 : outputs.length;
+        ByteBuffer out = ByteBuffer.allocate(8 + 1 + 8 + 1 + 12 + 24 + 4 + policyBytes.length + 8 + 4 + reasons.length
+                + 4 + Math.max(0, values) * 4).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(firstSeenMillis).put((byte) (registered ? 1 : 0)).putLong(acceptedAtMillis)
+                .put((byte) (returnOutputs ? 1 : 0)).putInt(tokens).putInt(hidden).putInt(received)
+                .putInt(counts.kept()).putInt(counts.dropped()).putInt(counts.rerouted()).putInt(counts.expanded())
+                .putInt(counts.rectified()).putInt(counts.filled())
+                .putInt(policyBytes.length).put(policyBytes).putDouble(capacityFactor)
+                .putInt(reasons.length).put(reasons).putInt(values);
+        if (outputs != null) {
+            out.asFloatBuffer().put(outputs);
+        }
+        return out.array();
+    }
+
+    /** {@link #startMillis()} of a stored state, read without decoding its outputs (the timeout scan). */
+    static long startMillis(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        return in.get(8) != 0 ? in.getLong(9) : in.getLong(0);
+    }
+
+    static RequestState fromBytes(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        RequestState state = new RequestState(in.getLong());
+        state.registered = in.get() != 0;
+        state.acceptedAtMillis = in.getLong();
+        state.returnOutputs = in.get() != 0;
+        state.tokens = in.getInt();
+        state.hidden = in.getInt();
+        state.received = in.getInt();
+        state.counts = new Counts(in.getInt(), in.getInt(), in.getInt(), in.getInt(), in.getInt(), in.getInt());
+        state.policy = string(in);
+        state.capacityFactor = in.getDouble();
+        String reasons = string(in);
+        if (!reasons.isEmpty()) {
+            state.degradedReasons.addAll(List.of(reasons.split("\n")));
+        }
+        int values = in.getInt();
+        if (values >= 0) {
+            state.outputs = new float[values];
+            in.asFloatBuffer().get(state.outputs);
+        }
+        return state;
+    }
+
+    private static String string(ByteBuffer in) {
+        byte[] bytes = new byte[in.getInt()];
+        in.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,53 @@
+package io.moestream.gateway;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the REST API knows about requests: those this instance took and is waiting for, and the latest
+ * results read from {@code results}, at most {@code capacity} of them, least recently used out first.
+ * A request taken by another gateway instance is unknown here until its result arrives.
+ */
+public final class ResultCache {
+
+    private final Map<String, CompletableFuture<String>> entries;
+
+    public ResultCache(int capacity) {
+        this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<String>> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    /**
+     * Marks a request as taken and pending.
+     *
+     * @return {@code false} when the id is already pending here: a second request under the same id
+     *         would mix its tokens with the first one's
+     */
+    public synchronized boolean expect(String id) {
+        CompletableFuture<String> existing = entries.get(id);
+        if (existing != null && !existing.isDone()) {
+            return false;
+        }
+        entries.put(id, new CompletableFuture<>());
+        return true;
+    }
+
+    public synchronized void complete(String id, String resultJson) {
+        CompletableFuture<String> entry = entries.get(id);
+        if (entry == null || entry.isDone()) {
+            entries.put(id, CompletableFuture.completedFuture(resultJson));
+        } else {
+            entry.complete(resultJson);
+        }
+    }
+
+    /** The request's result, done or pending, or {@code null} when the id is unknown here. */
+    public synchronized CompletableFuture<String> get(String id) {
+        return entries.get(id);
+    }
+}

@@ -1,0 +1,148 @@
+package io.moestream.gateway;
+
+import io.moestream.wire.RequestSpan;
+import io.moestream.wire.TokenBatch;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Packs prompts into token batches, one open batch per source rank: requests go round-robin over the
+ * ranks, a batch is sent when it holds {@code max-tokens-per-step} tokens or {@code linger-ms} after
+ * it was opened, and a prompt longer than the room left continues in the rank's next batches
+ * ({@link RequestSpan} offsets). Rank {@code r}'s batches go to partition {@code r} of {@code tokens}.
+ * Each request is registered on {@code gateway.requests} before its first token is sent.
+ */
+public final class TokenBatcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TokenBatcher.class);
+
+    private final Producer<byte[], byte[]> producer;
+    private final Serializer<TokenBatch> serializer;
+    private final String tokensTopic;
+    private final String requestsTopic;
+    private final String instanceId;
+    private final int maxTokens;
+    private final long lingerMs;
+    private final int hidden;
+    private final ScheduledExecutorService timer;
+    private final GatewayMetrics metrics;
+    private final OpenBatch[] open;
+    private final long[] sequence;
+    private int nextRank;
+
+    public TokenBatcher(Producer<byte[], byte[]> producer, Serializer<TokenBatch> serializer, String tokensTopic,
+                        String requestsTopic, GatewaySettings settings, int ranks, int hidden,
+                        ScheduledExecutorService timer, GatewayMetrics metrics) {
+        this.producer = producer;
+        this.serializer = serializer;
+        this.tokensTopic = tokensTopic;
+        this.requestsTopic = requestsTopic;
+        this.instanceId = settings.instanceId();
+        this.maxTokens = settings.maxTokensPerStep();
+        this.lingerMs = settings.lingerMs();
+        this.hidden = hidden;
+        this.timer = timer;
+        this.metrics = metrics;
+        this.open = new OpenBatch[ranks];
+        this.sequence = new long[ranks];
+    }
+
+    /** Registers the request and queues its tokens on the next rank. */
+    public synchronized void submit(EncodedPrompt prompt) {
+        int tokens = prompt.tokens().length;
+        RequestPart.Registration registration = new RequestPart.Registration(prompt.id(), prompt.acceptedAtMillis(),
+                prompt.returnOutputs(), tokens, hidden);
+        send(new ProducerRecord<>(requestsTopic, key(prompt.id()), registration.toBytes()));
+        int rank = nextRank;
+        nextRank = (nextRank + 1) % open.length;
+        for (int offset = 0; offset < tokens; ) {
+            OpenBatch batch = openBatch(rank);
+            int count = Math.min(tokens - offset, maxTokens - batch.tokens);
+            batch.spans.add(new RequestSpan(prompt.id(), batch.tokens, count, offset, tokens));
+            System.arraycopy(prompt.states(), offset * hidden, batch.states, batch.tokens * hidden, count * hidden);
+            batch.tokens += count;
+            offset += count;
+            if (batch.tokens == maxTokens) {
+                flush(rank);
+            }
+        }
+    }
+
+    private OpenBatch openBatch(int rank) {
+        if (open[rank] == null) {
+            long seq = sequence[rank]++;
+            open[rank] = new OpenBatch(instanceId + "-r" + rank + "-" + seq, seq, System.currentTimeMillis(),
+                    new float[maxTokens * hidden]);
+            if (lingerMs > 0) {
+                timer.schedule(() -> flushIfOpen(rank, seq), lingerMs, TimeUnit.MILLISECONDS);
+            } else {
+                timer.execute(() -> flushIfOpen(rank, seq));
+            }
+        }
+        return open[rank];
+    }
+
+    /** The linger timer of batch {@code seq}: sends it unless it was already sent full. */
+    private synchronized void flushIfOpen(int rank, long seq) {
+        if (open[rank] != null && open[rank].sequence == seq) {
+            flush(rank);
+        }
+    }
+
+    /** Sends every open batch now, for a shutdown. */
+    public synchronized void flushAll() {
+        for (int rank = 0; rank < open.length; rank++) {
+            if (open[rank] != null) {
+                flush(rank);
+            }
+        }
+    }
+
+    private void flush(int rank) {
+        OpenBatch batch = open[rank];
+        open[rank] = null;
+        TokenBatch tokenBatch = new TokenBatch(batch.batchId, rank, batch.createdAtMillis, batch.spans, hidden,
+                Arrays.copyOf(batch.states, batch.tokens * hidden));
+        byte[] bytes = serializer.serialize(tokensTopic, tokenBatch);
+        send(new ProducerRecord<>(tokensTopic, rank, key(batch.batchId), bytes));
+        metrics.batchSent(batch.tokens, bytes.length);
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> record) {
+        producer.send(record, (metadata, error) -> {
+            if (error != null) {
+                LOG.error("cannot send to {}: {}", record.topic(), error.toString());
+            }
+        });
+    }
+
+    private static byte[] key(String id) {
+        return id.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The batch being filled on one rank. */
+    private static final class OpenBatch {
+        final String batchId;
+        final long sequence;
+        final long createdAtMillis;
+        final float[] states;
+        final List<RequestSpan> spans = new ArrayList<>();
+        int tokens;
+
+        OpenBatch(String batchId, long sequence, long createdAtMillis, float[] states) {
+            this.batchId = batchId;
+            this.sequence = sequence;
+            this.createdAtMillis = createdAtMillis;
+            this.states = states;
+        }
+    }
+}
