@@ -1,0 +1,87 @@
+package io.moestream.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * An expert service stopped and started again while prompts keep coming: every request completes
+ * ok exactly once, with the outputs of the in-process layer (a lost row would leave a request
+ * waiting or degraded, a doubled one would change its outputs or its result count).
+ */
+@ExtendWith(SharedStack.class)
+class ExpertRestartEndToEndTest {
+
+    private static final Map<String, Object> CONTROL = Map.of("policy", "token-drop", "capacity-factor", 1.0);
+    private static final Duration SEND_EVERY = Duration.ofMillis(100);
+    private static final int PROMPTS_AFTER_RESTART = 10;
+    private static final int RESTARTED_RANK = 1;
+
+    @Test
+    void aRestartedExpertServiceNeitherLosesNorDoublesAToken(LocalStack stack) throws Exception {
+        try (PipelineClient client = new PipelineClient(stack)) {
+            client.setRouting(CONTROL);
+            client.firstRoutedUnder("token-drop", id -> {
+                client.sendPrompt(id, PolicyEndToEndTest.PROMPT);
+                return client.awaitResult(id);
+            });
+            OutputCheck check = new OutputCheck(client, new ReferenceLayer(stack.settings()));
+
+            List<String> ids = new ArrayList<>();
+            AtomicBoolean sending = new AtomicBoolean(true);
+            AtomicInteger sent = new AtomicInteger();
+            CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+                while (sending.get()) {
+                    String id = "restart-" + sent.get();
+                    client.sendPrompt(id, PolicyEndToEndTest.PROMPT + " Prompt " + sent.get() + ".");
+                    synchronized (ids) {
+                        ids.add(id);
+                    }
+                    sent.incrementAndGet();
+                    sleep(SEND_EVERY);
+                }
+            });
+            awaitSent(sent, 5);
+            stack.stopExpert(RESTARTED_RANK);
+            sleep(Duration.ofSeconds(1));
+            stack.startExpert(RESTARTED_RANK);
+            awaitSent(sent, sent.get() + PROMPTS_AFTER_RESTART);
+            sending.set(false);
+            sender.get();
+
+            for (String id : ids) {
+                check.assertMatchesReference(client.awaitResult(id), CONTROL);
+            }
+            Map<String, Long> extra = client.results().drain(Duration.ofSeconds(2)).stream()
+                    .map(ConsumerRecord::key).filter(ids::contains)
+                    .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+            assertThat(extra).as("results that came twice").isEmpty();
+        }
+    }
+
+    private static void awaitSent(AtomicInteger sent, int count) {
+        while (sent.get() < count) {
+            sleep(SEND_EVERY);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

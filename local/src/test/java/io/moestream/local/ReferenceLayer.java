@@ -1,0 +1,86 @@
+package io.moestream.local;
+
+import io.moestream.expert.ExpertWeights;
+import io.moestream.expert.JavaExpertKernel;
+import io.moestream.layer.MoeLayers;
+import io.moestream.model.Checkpoint;
+import io.moestream.model.ModelConfig;
+import io.moestream.model.MoeLayerLoader;
+import io.moestream.model.MoeLayerWeights;
+import io.moestream.pipeline.MoeSettings;
+import io.moestream.pipeline.RoutingSettings;
+import io.moestream.routing.RoutingConfig;
+import io.moestream.wire.RequestSpan;
+import io.moestream.wire.TokenBatch;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The in-process MoE layer the pipeline must agree with: the same checkpoint, placement and
+ * routing (the model's defaults, the stack's {@code moe.routing.*}, then the latest control
+ * record, as the router composes them), with the Java expert kernel.
+ */
+final class ReferenceLayer {
+
+    private final MoeLayerWeights weights;
+    private final MoeSettings settings;
+    private final RoutingConfig configured;
+
+    ReferenceLayer(MoeSettings settings) {
+        this.settings = settings;
+        ModelConfig config = ModelConfig.read(settings.modelDir()).orElseThrow();
+        try (Checkpoint checkpoint = Checkpoint.open(settings.modelDir())) {
+            this.weights = MoeLayerLoader.load(checkpoint, config, settings.modelLayer());
+        }
+        this.configured = RoutingSettings.apply(MoeLayers.defaultRouting(weights), settings.routing());
+    }
+
+    /** The layer's output for the batch's tokens on its source rank, under {@code control}'s routing. */
+    private float[] forward(TokenBatch batch, Map<String, ?> control) {
+        RoutingConfig routing = RoutingSettings.apply(configured, control);
+        try (JavaExpertKernel experts = new JavaExpertKernel(weights.experts());
+             JavaExpertKernel shared = new JavaExpertKernel(numbered(weights.sharedExperts()))) {
+            return MoeLayers.build(weights, routing, settings.placement(weights.numExperts()), experts, shared)
+                    .forward(batch.states(), batch.tokens(), batch.sourceRank()).output();
+        }
+    }
+
+    private static Map<Integer, ExpertWeights> numbered(List<ExpertWeights> experts) {
+        Map<Integer, ExpertWeights> byId = new HashMap<>();
+        for (int i = 0; i < experts.size(); i++) {
+            byId.put(i, experts.get(i));
+        }
+        return byId;
+    }
+
+    /**
+     * The outputs of request {@code id}'s tokens, computed batch by batch as the pipeline batched
+     * them: capacity depends on which tokens share a step.
+     */
+    float[] forRequest(String id, List<TokenBatch> batches, Map<String, ?> control) {
+        int hidden = weights.hidden();
+        float[] out = null;
+        for (TokenBatch batch : batches) {
+            RequestSpan span = PipelineClient.spanOf(batch, id);
+            if (out == null) {
+                out = new float[span.requestTokens() * hidden];
+            }
+            System.arraycopy(forward(batch, control), span.firstToken() * hidden, out, span.requestOffset() * hidden,
+                    span.tokenCount() * hidden);
+        }
+        return out;
+    }
+
+    /** {@code |a - b| / |b|} over all values. */
+    static double relativeL2(float[] actual, float[] expected) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = (double) actual[i] - expected[i];
+            diff += d * d;
+            norm += (double) expected[i] * expected[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+}
