@@ -15,11 +15,9 @@ import io.moestream.wire.RoutingManifest;
 import io.moestream.wire.TokenBatch;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -40,12 +38,12 @@ class BatchReassemblyTest {
     static final int SHARED = 2;
     static final int TOKENS = 12;
 
-    final SplittableRandom random = new SplittableRandom(7);
-    final Map<Integer, ExpertWeights> experts = randomExperts(EXPERTS);
-    final Map<Integer, ExpertWeights> sharedWeights = randomExperts(SHARED);
-    final float[] gate = randomFloats(EXPERTS * HIDDEN, 1.0);
-    final float[] sharedGate = randomFloats(HIDDEN, 1.0);
-    final float[] x = randomFloats(TOKENS * HIDDEN, 1.0);
+    final RandomWeights random = new RandomWeights(7);
+    final Map<Integer, ExpertWeights> experts = random.experts(EXPERTS, HIDDEN, FFN);
+    final Map<Integer, ExpertWeights> sharedWeights = random.experts(SHARED, HIDDEN, FFN);
+    final float[] gate = random.floats(EXPERTS * HIDDEN, 1.0);
+    final float[] sharedGate = random.floats(HIDDEN, 1.0);
+    final float[] x = random.floats(TOKENS * HIDDEN, 1.0);
     final JavaExpertKernel kernel = new JavaExpertKernel(experts);
     final JavaExpertKernel sharedKernel = new JavaExpertKernel(sharedWeights);
     final TokenBatch batch = new TokenBatch("g-r1-7", 1, 1000L,
@@ -200,22 +198,5 @@ class BatchReassemblyTest {
 
     private float[] expertOf(JavaExpertKernel k, int expert, int token) {
         return compute(k, expert, new int[] {token});
-    }
-
-    private Map<Integer, ExpertWeights> randomExperts(int count) {
-        Map<Integer, ExpertWeights> weights = new HashMap<>();
-        for (int e = 0; e < count; e++) {
-            weights.put(e, new ExpertWeights(HIDDEN, FFN, randomFloats(FFN * HIDDEN, 0.5),
-                    randomFloats(FFN * HIDDEN, 0.5), randomFloats(HIDDEN * FFN, 0.5)));
-        }
-        return weights;
-    }
-
-    private float[] randomFloats(int n, double scale) {
-        float[] values = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
-        }
-        return values;
     }
 }

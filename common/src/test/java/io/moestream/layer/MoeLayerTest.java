@@ -8,9 +8,7 @@ import io.moestream.routing.Router;
 import io.moestream.routing.RoutingConfig;
 import io.moestream.routing.Slot;
 import io.moestream.routing.SlotKind;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -30,10 +28,10 @@ class MoeLayerTest {
     static final int EXPERTS = 4;
     static final int TOKENS = 12;
 
-    final SplittableRandom random = new SplittableRandom(3);
-    final Map<Integer, ExpertWeights> experts = randomExperts(EXPERTS);
-    final float[] gate = randomFloats(EXPERTS * HIDDEN, 1.0);
-    final float[] x = randomFloats(TOKENS * HIDDEN, 1.0);
+    final RandomWeights random = new RandomWeights(3);
+    final Map<Integer, ExpertWeights> experts = random.experts(EXPERTS, HIDDEN, FFN);
+    final float[] gate = random.floats(EXPERTS * HIDDEN, 1.0);
+    final float[] x = random.floats(TOKENS * HIDDEN, 1.0);
 
     @ParameterizedTest
     @EnumSource(Policy.class)
@@ -88,8 +86,8 @@ class MoeLayerTest {
 
     @Test
     void gatedSharedExpertsAreAddedToEveryTokenEvenWithoutKeptSlots() {
-        Map<Integer, ExpertWeights> sharedWeights = randomExperts(2);
-        float[] sharedGate = randomFloats(HIDDEN, 1.0);
+        Map<Integer, ExpertWeights> sharedWeights = random.experts(2, HIDDEN, FFN);
+        float[] sharedGate = random.floats(HIDDEN, 1.0);
         RoutingConfig config = RoutingConfig.builder(Policy.TOKEN_DROP, 1).capacityFactor(0.01).build();
         float[] routedOnly = layer(config, null).forward(x, TOKENS, 0).output();
         float[] withShared = layer(config, new SharedExperts(new JavaExpertKernel(sharedWeights), 2, sharedGate))
@@ -129,22 +127,5 @@ class MoeLayerTest {
         float[] y = new float[HIDDEN];
         kernel.forward(expert, row, 1, y);
         return y;
-    }
-
-    private Map<Integer, ExpertWeights> randomExperts(int count) {
-        Map<Integer, ExpertWeights> weights = new HashMap<>();
-        for (int e = 0; e < count; e++) {
-            weights.put(e, new ExpertWeights(HIDDEN, FFN, randomFloats(FFN * HIDDEN, 0.5),
-                    randomFloats(FFN * HIDDEN, 0.5), randomFloats(HIDDEN * FFN, 0.5)));
-        }
-        return weights;
-    }
-
-    private float[] randomFloats(int n, double scale) {
-        float[] values = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
-        }
-        return values;
     }
 }
