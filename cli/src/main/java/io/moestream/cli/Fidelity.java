@@ -1,5 +1,6 @@
 package io.moestream.cli;
 
+import io.moestream.layer.OutputDistance;
 import java.io.PrintWriter;
 
 /**
@@ -9,19 +10,8 @@ import java.io.PrintWriter;
 record Fidelity(double relativeL2, double cosine, double gateMassKept) {
 
     static Fidelity of(float[] output, float[] dropless, double gateMassKept) {
-        double diff = 0;
-        double norm = 0;
-        double dot = 0;
-        double outNorm = 0;
-        for (int i = 0; i < output.length; i++) {
-            double d = (double) output[i] - dropless[i];
-            diff += d * d;
-            norm += (double) dropless[i] * dropless[i];
-            dot += (double) output[i] * dropless[i];
-            outNorm += (double) output[i] * output[i];
-        }
-        double cosine = norm == 0 || outNorm == 0 ? (norm == outNorm ? 1 : 0) : dot / Math.sqrt(norm * outNorm);
-        return new Fidelity(norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm), cosine, gateMassKept);
+        return new Fidelity(OutputDistance.relativeL2(output, dropless), OutputDistance.cosine(output, dropless),
+                gateMassKept);
     }
 
     void print(PrintWriter out) {

@@ -3,12 +3,12 @@ package io.moestream.kernels;
 import io.moestream.expert.ExpertKernel;
 import io.moestream.expert.ExpertWeights;
 import io.moestream.expert.JavaExpertKernel;
+import io.moestream.layer.OutputDistance;
+import java.util.Arrays;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.Arrays;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -52,7 +52,7 @@ abstract class ExpertKernelContract {
                 kernel.forward(expert, x, rows, y);
                 reference.forward(expert, x, rows, want);
                 if (rows > 0) {
-                    assertThat(RandomExperts.relativeL2(y, want, rows * hidden)).as("expert %d, rows %d", expert, rows)
+                    assertThat(OutputDistance.relativeL2(y, want, rows * hidden)).as("expert %d, rows %d", expert, rows)
                             .isLessThan(TOLERANCE);
                 }
                 assertThat(Arrays.copyOfRange(y, rows * hidden, y.length)).as("the row past the batch").containsOnly(42f);
@@ -92,7 +92,7 @@ abstract class ExpertKernelContract {
             kernel.forward(expert, x, rows, y);
             reference.forward(expert, x, rows, want);
         }
-        assertThat(RandomExperts.relativeL2(y, want, y.length)).isLessThan(TOLERANCE);
+        assertThat(OutputDistance.relativeL2(y, want, y.length)).isLessThan(TOLERANCE);
     }
 
     private static float[] filled(int n, float value) {

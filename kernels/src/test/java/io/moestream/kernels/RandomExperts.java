@@ -22,18 +22,6 @@ final class RandomExperts {
         return gaussian(new Random(seed), rows * hidden, 1);
     }
 
-    /** {@code ||got - want|| / ||want||} over the first {@code n} values. */
-    static double relativeL2(float[] got, float[] want, int n) {
-        double error = 0;
-        double norm = 0;
-        for (int i = 0; i < n; i++) {
-            double difference = (double) got[i] - want[i];
-            error += difference * difference;
-            norm += (double) want[i] * want[i];
-        }
-        return Math.sqrt(error / norm);
-    }
-
     private static float[] gaussian(Random random, int n, double scale) {
         float[] values = new float[n];
         for (int i = 0; i < n; i++) {

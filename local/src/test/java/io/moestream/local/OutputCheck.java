@@ -2,6 +2,7 @@ package io.moestream.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moestream.layer.OutputDistance;
 import java.util.Map;
 
 /** Checks a result against the in-process layer on the same inputs, batching and routing. */
@@ -23,7 +24,7 @@ final class OutputCheck {
         assertThat(result.outputs()).as("outputs of %s", result).isNotNull();
         float[] expected = reference.forRequest(result.id(), client.awaitBatches(result.id()), control);
         assertThat(result.outputs()).as("outputs of %s", result.id()).hasSameSizeAs(expected);
-        assertThat(ReferenceLayer.relativeL2(result.outputs(), expected)).as("relative L2 error of %s", result.id())
+        assertThat(OutputDistance.relativeL2(result.outputs(), expected)).as("relative L2 error of %s", result.id())
                 .isLessThan(TOLERANCE);
     }
 }

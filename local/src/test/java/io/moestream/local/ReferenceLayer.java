@@ -71,16 +71,4 @@ final class ReferenceLayer {
         }
         return out;
     }
-
-    /** {@code |a - b| / |b|} over all values. */
-    static double relativeL2(float[] actual, float[] expected) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double d = (double) actual[i] - expected[i];
-            diff += d * d;
-            norm += (double) expected[i] * expected[i];
-        }
-        return Math.sqrt(diff / norm);
-    }
 }
