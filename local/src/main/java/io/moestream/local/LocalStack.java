@@ -106,6 +106,24 @@ public final class LocalStack implements AutoCloseable {
         return gateway.url();
     }
 
+    /** The router's base URL; its metrics are under {@code /actuator/prometheus}. */
+    public String routerUrl() {
+        return router.url();
+    }
+
+    /** Stops the router; token batches wait in Kafka until it starts again. */
+    public void stopRouter() {
+        if (!router.running()) {
+            throw new IllegalStateException("the router is not running");
+        }
+        router.close();
+    }
+
+    /** Starts the router again after {@link #stopRouter}. */
+    public void startRouter() {
+        router.start();
+    }
+
     /** Stops the expert service of {@code rank}; its experts' rows wait in Kafka until it starts again. */
     public void stopExpert(int rank) {
         LocalService expert = experts.get(rank);

@@ -23,6 +23,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.kafka.annotation.EnableKafkaStreams;
 import org.springframework.kafka.annotation.KafkaStreamsDefaultConfiguration;
 import org.springframework.kafka.config.KafkaStreamsConfiguration;
+import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
 
 /** Wires the router: model gate, live routing, topics, the exactly-once stream and the control listener. */
 @Configuration(proxyBeanMethods = false)
@@ -85,6 +86,15 @@ class RouterConfiguration {
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, topics.prefix() + "router");
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         return new KafkaStreamsConfiguration(config);
+    }
+
+    /**
+     * Without leaving the group on close, a restarted router waits out the session timeout (45 s)
+     * before it gets the partitions back, and requests in flight time out meanwhile.
+     */
+    @Bean
+    StreamsBuilderFactoryBeanConfigurer leaveGroupOnClose() {
+        return factory -> factory.setLeaveGroupOnClose(true);
     }
 
     @Bean

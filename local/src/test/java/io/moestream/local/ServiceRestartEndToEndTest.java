@@ -12,24 +12,55 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * An expert service stopped and started again while prompts keep coming: every request completes
- * ok exactly once, with the outputs of the in-process layer (a lost row would leave a request
- * waiting or degraded, a doubled one would change its outputs or its result count).
+ * A service stopped and started again while prompts keep coming: every request completes ok
+ * exactly once, with the outputs of the in-process layer (a lost row would leave a request waiting
+ * or degraded, a doubled one would change its outputs or its result count).
  */
 @ExtendWith(SharedStack.class)
-class ExpertRestartEndToEndTest {
+class ServiceRestartEndToEndTest {
+
+    /** The service a test restarts: the expert service of one rank, or the router. */
+    enum Restarted {
+        EXPERT_SERVICE_OF_RANK_1 {
+            @Override
+            void stop(LocalStack stack) {
+                stack.stopExpert(1);
+            }
+
+            @Override
+            void start(LocalStack stack) {
+                stack.startExpert(1);
+            }
+        },
+        ROUTER {
+            @Override
+            void stop(LocalStack stack) {
+                stack.stopRouter();
+            }
+
+            @Override
+            void start(LocalStack stack) {
+                stack.startRouter();
+            }
+        };
+
+        abstract void stop(LocalStack stack);
+
+        abstract void start(LocalStack stack);
+    }
 
     private static final Map<String, Object> CONTROL = Map.of("policy", "token-drop", "capacity-factor", 1.0);
     private static final Duration SEND_EVERY = Duration.ofMillis(100);
     private static final int PROMPTS_AFTER_RESTART = 10;
-    private static final int RESTARTED_RANK = 1;
 
-    @Test
-    void aRestartedExpertServiceNeitherLosesNorDoublesAToken(LocalStack stack) throws Exception {
+    @ParameterizedTest
+    @EnumSource(Restarted.class)
+    void aRestartedServiceNeitherLosesNorDoublesAToken(Restarted restarted, LocalStack stack) throws Exception {
         try (PipelineClient client = new PipelineClient(stack)) {
             client.setRouting(CONTROL);
             client.firstRoutedUnder("token-drop", id -> {
@@ -43,7 +74,7 @@ class ExpertRestartEndToEndTest {
             AtomicInteger sent = new AtomicInteger();
             CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
                 while (sending.get()) {
-                    String id = "restart-" + sent.get();
+                    String id = "restart-" + restarted.name().toLowerCase() + "-" + sent.get();
                     client.sendPrompt(id, PolicyEndToEndTest.PROMPT + " Prompt " + sent.get() + ".");
                     synchronized (ids) {
                         ids.add(id);
@@ -53,9 +84,9 @@ class ExpertRestartEndToEndTest {
                 }
             });
             awaitSent(sent, 5);
-            stack.stopExpert(RESTARTED_RANK);
+            restarted.stop(stack);
             sleep(Duration.ofSeconds(1));
-            stack.startExpert(RESTARTED_RANK);
+            restarted.start(stack);
             awaitSent(sent, sent.get() + PROMPTS_AFTER_RESTART);
             sending.set(false);
             sender.get();
