@@ -94,6 +94,10 @@ class ServiceRestartEndToEndTest {
             for (String id : ids) {
                 check.assertMatchesReference(client.awaitResult(id), CONTROL);
             }
+            // The other services' HTTP servers must still answer after one service in the JVM stopped.
+            String rest = "restart-" + restarted.name().toLowerCase() + "-rest";
+            assertThat(client.postPrompt(rest, PolicyEndToEndTest.PROMPT)).isEqualTo(202);
+            check.assertMatchesReference(client.getResult(rest), CONTROL);
             Map<String, Long> extra = client.results().drain(Duration.ofSeconds(2)).stream()
                     .map(ConsumerRecord::key).filter(ids::contains)
                     .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));

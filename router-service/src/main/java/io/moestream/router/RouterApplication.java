@@ -1,7 +1,9 @@
 package io.moestream.router;
 
+import io.moestream.service.ContextReactorResources;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.PropertySource;
 
 /**
@@ -9,6 +11,7 @@ import org.springframework.context.annotation.PropertySource;
  * bean is per context, so {@code ./moe local} can start it next to the other services in one JVM.
  */
 @SpringBootApplication
+@Import(ContextReactorResources.class)
 @PropertySource("classpath:moe-router-defaults.properties")
 public class RouterApplication {
 

@@ -1,9 +1,11 @@
 package io.moestream.expert.service;
 
+import io.moestream.service.ContextReactorResources;
 import java.io.IOException;
 import java.util.Properties;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.core.io.support.PropertiesLoaderUtils;
 
@@ -16,6 +18,7 @@ import org.springframework.core.io.support.PropertiesLoaderUtils;
  * services' root files would shadow each other. Start it through {@link #application()} so that they apply.
  */
 @SpringBootApplication
+@Import(ContextReactorResources.class)
 public class ExpertServiceApplication {
 
     private static final String DEFAULTS = "io/moestream/expert/service/expert-defaults.properties";
