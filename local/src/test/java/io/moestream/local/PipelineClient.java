@@ -32,7 +32,11 @@ import tools.jackson.databind.json.JsonMapper;
 final class PipelineClient implements AutoCloseable {
 
     static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration POLL_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * Long enough for a gateway on two busy cores (a CI machine also running the broker, the router
+     * and the experts) to answer, short enough to tell a gateway that never answers.
+     */
+    private static final Duration POLL_TIMEOUT = Duration.ofSeconds(5);
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -95,9 +99,9 @@ final class PipelineClient implements AutoCloseable {
     }
 
     /**
-     * Polls {@code GET /v1/results/{id}} until it answers 200. A poll that gets no answer at all
-     * fails: that is how a gateway left on disposed event loops (see ContextReactorResources)
-     * showed itself after another service in the JVM stopped.
+     * Polls {@code GET /v1/results/{id}} on a kept-alive connection until it answers 200. A poll
+     * that gets no answer at all fails: that is how a gateway left on disposed event loops, or one
+     * that stopped reading a keep-alive connection (both in ContextReactorResources), showed itself.
      */
     Result getResult(String id) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/v1/results/" + id))
