@@ -56,7 +56,7 @@ public final class LocalStack implements AutoCloseable {
 
     private LocalStack start() {
         long begin = System.nanoTime();
-        LocalLogging.initialize();
+        LocalLogging.initialize(options.properties);
         try {
             started.add(broker.start());
             model = options.settings.modelDir() != null ? LocalModel.given(options.settings.modelDir())
