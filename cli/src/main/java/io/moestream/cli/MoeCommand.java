@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "moe",
         description = "Capacity-aware Mixture-of-Experts routing tools (see docs/ROUTING-SPEC.md).",
-        subcommands = {TraceCommand.class, ReplayCommand.class, GenerateModelCommand.class, ForwardCommand.class,
-                LocalCommand.class, HelpCommand.class},
+        subcommands = {DemoCommand.class, TraceCommand.class, ReplayCommand.class, GenerateModelCommand.class,
+                ForwardCommand.class, LocalCommand.class, HelpCommand.class},
         scope = ScopeType.INHERIT,
         mixinStandardHelpOptions = true,
         versionProvider = MoeCommand.Version.class,

@@ -45,7 +45,7 @@ final class SummaryReport {
     }
 
     /** {@code #} up to the load that met demand, {@code +} for load beyond it, {@code .} for demand not kept. */
-    private static String bar(double demand, double load, double capacity, double scale) {
+    static String bar(double demand, double load, double capacity, double scale) {
         int met = cells(Math.min(demand, load), scale);
         StringBuilder bar = new StringBuilder()
                 .append("#".repeat(met))

@@ -1,0 +1,179 @@
+package io.moestream.cli;
+
+import io.moestream.cli.SpecNameConverter.PolicyName;
+import io.moestream.generate.Preset;
+import io.moestream.local.LocalStack;
+import io.moestream.local.ServicePorts;
+import io.moestream.model.ModelConfig;
+import io.moestream.pipeline.MoeSettings;
+import io.moestream.routing.Placement;
+import io.moestream.routing.Policy;
+import io.moestream.routing.SpecName;
+import io.moestream.text.Corpus;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code moe demo}: the bundled corpus through the local pipeline under each policy, and a report. */
+@Command(name = "demo",
+        description = {
+            "Starts the local pipeline (embedded Kafka broker, gateway, router, one expert service",
+            "per rank) on free ports, sends the bundled corpus of prompts through it under each",
+            "policy, switched live on the control topic, and reports per policy: per-expert demand",
+            "and load, drop rate, straggler ratios, tokens/s, p50/p99 latency and fidelity against",
+            "dropless, then a table comparing them. Writes report.txt, report.json and report.png.",
+            "Dropless always runs first: its outputs are the reference for fidelity.",
+            ""})
+final class DemoCommand implements Callable<Integer> {
+
+    static final String DEFAULT_POLICIES = "dropless,token-drop,token-reroute,expanded-drop,rectify";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--policies", split = ",", paramLabel = "POLICY", defaultValue = DEFAULT_POLICIES,
+            converter = PolicyName.class, description = "Policies to run, in order.")
+    List<Policy> policies;
+
+    @Option(names = "--capacity-factor", defaultValue = "1.0", paramLabel = "GAMMA",
+            description = "Capacity factor of the capacity policies.")
+    double capacityFactor;
+
+    @Option(names = "--ranks", defaultValue = "2", paramLabel = "R", description = "Expert-parallel ranks.")
+    int ranks;
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Checkpoint directory (config.json + safetensors). Default: a tiny model of --preset, "
+                    + "generated into a temporary directory.")
+    Path model;
+
+    @Option(names = "--preset", defaultValue = "mixtral-like", paramLabel = "P",
+            converter = SpecNameConverter.PresetName.class,
+            description = "Without --model: mixtral-like, olmoe-like, qwen-moe-like or deepseek-like.")
+    Preset preset;
+
+    @Option(names = "--prompts", paramLabel = "N",
+            description = "Send the first N prompts of the bundled corpus. Default: all of them.")
+    Integer prompts;
+
+    @Option(names = "--out", defaultValue = "demo-report", paramLabel = "DIR",
+            description = "Where report.txt, report.json and report.png go.")
+    Path out;
+
+    @Option(names = "--port", defaultValue = "0", paramLabel = "PORT",
+            description = "Kafka broker port; 0 for a free one, so a running ./moe local is left alone.")
+    int port;
+
+    @Override
+    public Integer call() throws IOException {
+        List<String> texts = texts();
+        List<String> order = policyOrder();
+        PrintWriter progress = spec.commandLine().getErr();
+        progress.printf("moe demo: starting the local pipeline (%d ranks)...%n", ranks);
+        progress.flush();
+        List<PolicyRun> runs = new ArrayList<>();
+        String setup;
+        Placement placement;
+        try (LocalStack stack = start()) {
+            ModelConfig config = ModelConfig.read(stack.settings().modelDir()).orElseThrow();
+            placement = stack.settings().placement(config.numExperts());
+            setup = setup(config, texts.size());
+            try (DemoRun demo = new DemoRun(stack, texts, capacityFactor, config.numExperts(), progress)) {
+                progress.printf("moe demo: warming up (the prompts once under dropless, not measured)...%n");
+                progress.flush();
+                demo.warmUp();
+                for (int i = 0; i < order.size(); i++) {
+                    progress.printf(Locale.ROOT, "moe demo: %s (%d of %d), %d prompts...%n", order.get(i), i + 1,
+                            order.size(), texts.size());
+                    progress.flush();
+                    PolicyRun run = demo.run(order.get(i));
+                    progress.printf(Locale.ROOT, "  %s: %,d tokens at %,.0f tokens/s, drop rate %s%n", run.policy(),
+                            run.tokens(), run.tokensPerSecond(), Reports.percent(run.dropRate()));
+                    progress.flush();
+                    runs.add(run);
+                }
+            }
+        }
+        write(setup, placement, runs);
+        return 0;
+    }
+
+    private List<String> texts() {
+        List<String> all = Corpus.bundled().texts();
+        if (prompts == null) {
+            return all;
+        }
+        if (prompts < 1 || prompts > all.size()) {
+            throw new UserError("--prompts must be between 1 and " + all.size() + " (the bundled corpus), not "
+                    + prompts);
+        }
+        return all.subList(0, prompts);
+    }
+
+    /** The policies by spec name, dropless first and once, since the others are measured against it. */
+    private List<String> policyOrder() {
+        List<String> order = new ArrayList<>(List.of(SpecName.of(Policy.DROPLESS)));
+        policies.stream().map(SpecName::of).filter(name -> !order.contains(name)).forEach(order::add);
+        return order;
+    }
+
+    private LocalStack start() {
+        MoeSettings settings = new MoeSettings(null, model, 0, ranks, null, null,
+                Map.of("capacity-factor", Double.toString(capacityFactor)));
+        try {
+            return LocalStack.builder().brokerPort(port).ports(ServicePorts.ANY).preset(preset).settings(settings)
+                    // Two busy cores can hold an expert's answer back for seconds; the demo measures, not degrades.
+                    .property("moe.gateway.deadline-ms", "60000")
+                    // The report is the output; the services' start-up logs would bury the progress lines, and
+                    // the broker logs clients' retried transactional writes as errors though they succeed.
+                    .property("logging.level.root", "WARN")
+                    .property("logging.level.org.apache.kafka", "ERROR")
+                    .property("logging.level.kafka", "OFF")
+                    .start();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    private String setup(ModelConfig config, int promptCount) {
+        String source = model == null ? "generated " + SpecName.of(preset) + " tiny model" : model.toString();
+        return String.format(Locale.ROOT, "moe demo: %s (%s, %d experts, top-%d, d=%d) on %d ranks, capacity factor %s,"
+                        + " %d prompts of the bundled corpus through Kafka", source, config.modelType(),
+                config.numExperts(), config.topK(), config.hiddenSize(), ranks, capacityFactor, promptCount);
+    }
+
+    private void write(String setup, Placement placement, List<PolicyRun> runs) throws IOException {
+        StringWriter text = new StringWriter();
+        DemoReport.print(new PrintWriter(text), setup, placement, runs);
+        PrintWriter stdout = spec.commandLine().getOut();
+        stdout.print(text);
+        try {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("report.txt"), text.toString());
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("setup", setup);
+            json.put("ranks", ranks);
+            json.put("capacityFactor", capacityFactor);
+            json.put("policies", runs);
+            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.resolve("report.json").toFile(), json);
+            DemoChart.write(out.resolve("report.png"), setup.replaceFirst(" of the bundled corpus.*", ""), runs);
+        } catch (IOException e) {
+            throw UserError.io(out.toString(), e);
+        }
+        stdout.printf("%nwrote %s, %s and %s%n", out.resolve("report.txt"), out.resolve("report.json"),
+                out.resolve("report.png"));
+        stdout.flush();
+    }
+}

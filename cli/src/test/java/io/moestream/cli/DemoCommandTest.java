@@ -1,0 +1,59 @@
+package io.moestream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** {@code moe demo} end to end: a real broker and every service in this JVM, a few prompts, two policies. */
+class DemoCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void reportsEveryPolicyAgainstDroplessAndWritesTheTextJsonAndChart() throws Exception {
+        // Capacity factor 0.5 makes token-drop drop on any prompt mix.
+        Moe moe = Moe.run("demo", "--prompts", "8", "--policies", "token-drop", "--capacity-factor", "0.5",
+                "--out", dir.toString());
+
+        assertThat(moe.exitCode()).as(moe.err()).isZero();
+        JsonNode report = Json.MAPPER.readTree(dir.resolve("report.json").toFile());
+        JsonNode dropless = report.path("policies").get(0);
+        JsonNode tokenDrop = report.path("policies").get(1);
+        assertThat(report.path("policies").size()).isEqualTo(2);
+        assertThat(dropless.path("policy").asString()).isEqualTo("dropless");
+        assertThat(tokenDrop.path("policy").asString()).isEqualTo("token-drop");
+        assertThat(dropless.path("relativeL2").asDouble()).isZero();
+        assertThat(dropless.path("cosine").asDouble()).isEqualTo(1.0);
+        assertThat(dropless.path("dropRate").asDouble()).isZero();
+        assertThat(tokenDrop.path("dropRate").asDouble()).isPositive();
+        assertThat(tokenDrop.path("relativeL2").asDouble()).isPositive();
+        assertThat(tokenDrop.path("prompts").asInt()).isEqualTo(8);
+        assertThat(tokenDrop.path("degraded").asInt()).isZero();
+        // Demand is the router's, the same tokens under either policy.
+        assertThat(tokenDrop.path("demand")).isEqualTo(dropless.path("demand"));
+
+        BufferedImage chart = ImageIO.read(dir.resolve("report.png").toFile());
+        assertThat(chart.getWidth()).isEqualTo(DemoChart.WIDTH);
+        assertThat(chart.getHeight()).isEqualTo(DemoChart.HEIGHT);
+
+        assertThat(moe.out()).contains("policy", "drop rate", "tokens/s", "p99", "rel. L2", "cosine")
+                .containsPattern("(?m)^dropless +0\\.00% ")
+                .containsPattern("(?m)^token-drop +[1-9]");
+        assertThat(dir.resolve("report.txt")).content().contains("== token-drop, capacity factor 0.5");
+        assertThat(moe.err()).contains("token-drop (2 of 2)");
+    }
+
+    @Test
+    void tooManyPromptsIsAUserError() {
+        Moe moe = Moe.run("demo", "--prompts", "10000", "--out", dir.toString());
+
+        assertThat(moe.exitCode()).isEqualTo(ErrorReporter.USER_ERROR);
+        assertThat(moe.err()).contains("--prompts must be between 1 and 283");
+    }
+}
