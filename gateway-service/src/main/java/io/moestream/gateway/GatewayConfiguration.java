@@ -1,6 +1,7 @@
 package io.moestream.gateway;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.moestream.model.Checkpoint;
 import io.moestream.model.ModelConfig;
 import io.moestream.model.NamingFamily;
@@ -96,6 +97,12 @@ class GatewayConfiguration {
         return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** The producer's Kafka metrics; closed before the producer, which it depends on. */
+    @Bean
+    KafkaClientMetrics gatewayProducerMetrics(KafkaProducer<byte[], byte[]> gatewayProducer) {
+        return new KafkaClientMetrics(gatewayProducer);
+    }
+
     @Bean(destroyMethod = "shutdownNow")
     ScheduledExecutorService lingerTimer() {
         return Executors.newSingleThreadScheduledExecutor(run -> {
@@ -134,6 +141,8 @@ class GatewayConfiguration {
                             KafkaProducer<byte[], byte[]> producer, DeadLetters deadLetters) {
         Map<String, Object> config = kafka.buildConsumerProperties();
         config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.topicsPrefix() + "gateway-prompts");
+        // Names its metrics (lag on prompts) on the dashboards; Kafka would number it.
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "gateway-prompts");
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
@@ -151,6 +160,7 @@ class GatewayConfiguration {
     PollingLoop resultsLoop(KafkaProperties kafka, GatewayTopics topics, ResultCache results) {
         Map<String, Object> config = kafka.buildConsumerProperties();
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "gateway-results");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // Reassembly writes results in transactions; an aborted one must never reach a client.
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

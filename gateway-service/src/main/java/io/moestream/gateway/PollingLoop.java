@@ -1,5 +1,8 @@
 package io.moestream.gateway;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -12,9 +15,10 @@ import org.springframework.context.SmartLifecycle;
 /**
  * A consumer on its own thread handing each record to a handler, committing after each poll's
  * records are handled (at least once). The handler must not throw for bad records: it dead-letters
- * them; an exception it does throw is logged and the loop goes on.
+ * them; an exception it does throw is logged and the loop goes on. As a {@link MeterBinder} it
+ * publishes its consumer's Kafka metrics (lag among them) until the consumer closes.
  */
-public final class PollingLoop implements SmartLifecycle {
+public final class PollingLoop implements SmartLifecycle, MeterBinder {
 
     private static final Logger LOG = LoggerFactory.getLogger(PollingLoop.class);
 
@@ -23,6 +27,7 @@ public final class PollingLoop implements SmartLifecycle {
     private final Consumer<KafkaConsumer<byte[], byte[]>> subscribe;
     private final Consumer<ConsumerRecord<byte[], byte[]>> handler;
     private final boolean commit;
+    private final KafkaClientMetrics metrics;
     private volatile Thread thread;
 
     /**
@@ -37,6 +42,12 @@ public final class PollingLoop implements SmartLifecycle {
         this.subscribe = subscribe;
         this.handler = handler;
         this.commit = commit;
+        this.metrics = new KafkaClientMetrics(consumer);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        metrics.bindTo(registry);
     }
 
     @Override
@@ -47,7 +58,8 @@ public final class PollingLoop implements SmartLifecycle {
     }
 
     private void run() {
-        try (consumer) {
+        // Metrics first: their refresh must not read a closed consumer.
+        try (consumer; metrics) {
             subscribe.accept(consumer);
             while (thread != null) {
                 var records = consumer.poll(Duration.ofMillis(200));

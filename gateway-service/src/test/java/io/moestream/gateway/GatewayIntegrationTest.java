@@ -191,6 +191,9 @@ class GatewayIntegrationTest {
                 "moe_gateway_dead_letters_total{", "reason=\"expert-outputs-undecodable\"",
                 "moe_gateway_step_tokens_count", "moe_gateway_wire_bytes_total{", "moe_gateway_prompts_total{",
                 "moe_gateway_steps_degraded_total");
+        // The gateway's own Kafka clients: the prompts and results consumers, the producer, reassembly.
+        assertThat(metrics).contains("kafka_consumer_fetch_manager_records_lag_max{",
+                "client_id=\"gateway-prompts\"", "kafka_producer_record_send_total{", "kafka_stream_thread_");
     }
 
     private void post(String json) {
