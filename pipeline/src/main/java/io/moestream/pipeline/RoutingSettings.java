@@ -32,7 +32,8 @@ public final class RoutingSettings {
     public static RoutingConfig apply(RoutingConfig base, Map<String, ?> options) {
         RoutingConfig.Builder b = base.toBuilder();
         for (Map.Entry<String, ?> option : options.entrySet()) {
-            String name = option.getKey().toLowerCase(Locale.ROOT).replace('_', '-');
+            // Environment variables reach Spring's map binding as MAX_EXPERTS... or max.experts...
+            String name = option.getKey().toLowerCase(Locale.ROOT).replace('_', '-').replace('.', '-');
             Object raw = option.getValue();
             String value = raw == null ? "none" : raw.toString().trim();
             try {

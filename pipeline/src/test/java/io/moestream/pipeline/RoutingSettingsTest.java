@@ -28,6 +28,15 @@ class RoutingSettingsTest {
     }
 
     @Test
+    void namesAsEnvironmentVariablesBindThemAreAccepted() {
+        // MOE_ROUTING_CAPACITY_FACTOR and MOE_ROUTING_MAX_EXPERTS_PER_TOKEN, as Spring's binder keys them.
+        RoutingConfig config = RoutingSettings.apply(BASE, Map.of("capacity.factor", "1.25",
+                "MAX_EXPERTS_PER_TOKEN", "3", "policy", "expanded-drop"));
+        assertThat(config.capacityFactor()).isEqualTo(1.25);
+        assertThat(config.maxExpertsPerToken()).isEqualTo(3);
+    }
+
+    @Test
     void noneOrNullUnsetsTheCapacity() {
         RoutingConfig withCapacity = BASE.toBuilder().capacityFactor(2.0).build();
         Map<String, Object> unset = new HashMap<>();
