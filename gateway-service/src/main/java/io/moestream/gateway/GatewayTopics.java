@@ -4,9 +4,7 @@ import io.moestream.pipeline.TopicLayout;
 import io.moestream.pipeline.Topics;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * The gateway's own topic next to the shared ones: {@code gateway.requests}, keyed by request id,
@@ -23,8 +21,8 @@ public record GatewayTopics(Topics topics) {
     /** Every topic the gateway uses, to create those that are missing. */
     public List<NewTopic> all(TopicLayout layout) {
         List<NewTopic> all = new ArrayList<>(topics.all(layout));
-        all.add(new NewTopic(requests(), layout.sourceRanks(), (short) 1)
-                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(HOUR_MS))));
+        // Pieces carry a request's rows of a batch: hidden states.
+        all.add(Topics.large(requests(), layout.sourceRanks(), HOUR_MS));
         return all;
     }
 }

@@ -1,6 +1,8 @@
 package io.moestream.gateway;
 
 import io.moestream.pipeline.Topics;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -43,10 +45,14 @@ final class ReassemblyTopology {
         topology.addSink(names.deadLetterSink(), topics.deadLetter(), bytesOut, bytesOut, "batches",
                 "request-results");
 
+        // A half-assembled batch holds its hidden states, past the broker's default 1 MiB at d >= 1024: the
+        // changelogs accept what the topics they are built from accept.
+        Map<String, String> changelog = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                Integer.toString(Topics.MAX_RECORD_BYTES));
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BATCH_STORE),
-                Serdes.String(), Serdes.ByteArray()), "batches");
+                Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(changelog), "batches");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUEST_STORE),
-                Serdes.String(), Serdes.ByteArray()), "request-results");
+                Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(changelog), "request-results");
         return topology;
     }
 }

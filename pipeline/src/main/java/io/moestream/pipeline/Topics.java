@@ -95,8 +95,9 @@ public final class Topics {
             topics.add(hiddenStates(expert(ExpertRows.sharedExpertId(s)), layout.expertReplicas()));
         }
         topics.add(hiddenStates(expertOutputs(), ranks));
-        topics.add(topic(results(), ranks, DAY_MS));
-        topics.add(topic(deadLetter(), 1, 7 * DAY_MS));
+        // A result carries its outputs when asked (base64 hidden states), a dead letter its original record.
+        topics.add(large(results(), ranks, DAY_MS));
+        topics.add(large(deadLetter(), 1, 7 * DAY_MS));
         topics.add(new NewTopic(control(), 1, (short) 1)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         topics.add(topic(routerTrace(), 1, DAY_MS));
@@ -104,8 +105,13 @@ public final class Topics {
     }
 
     private static NewTopic hiddenStates(String name, int partitions) {
+        return large(name, partitions, HOUR_MS);
+    }
+
+    /** A topic whose records may be as large as a batch of hidden states: past the broker's default 1 MiB. */
+    public static NewTopic large(String name, int partitions, long retentionMs) {
         return new NewTopic(name, partitions, (short) 1).configs(Map.of(
-                TopicConfig.RETENTION_MS_CONFIG, Long.toString(HOUR_MS),
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs),
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_RECORD_BYTES)));
     }
 
