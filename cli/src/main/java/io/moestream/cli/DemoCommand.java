@@ -1,7 +1,6 @@
 package io.moestream.cli;
 
 import io.moestream.cli.SpecNameConverter.PolicyName;
-import io.moestream.generate.Preset;
 import io.moestream.local.LocalStack;
 import io.moestream.local.ServicePorts;
 import io.moestream.model.ModelConfig;
@@ -9,7 +8,6 @@ import io.moestream.pipeline.MoeSettings;
 import io.moestream.routing.Placement;
 import io.moestream.routing.Policy;
 import io.moestream.routing.SpecName;
-import io.moestream.text.Corpus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,18 +21,19 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code moe demo}: the bundled corpus through the local pipeline under each policy, and a report. */
 @Command(name = "demo",
         description = {
-            "Starts the local pipeline (embedded Kafka broker, gateway, router, one expert service",
-            "per rank) on free ports, sends the bundled corpus of prompts through it under each",
-            "policy, switched live on the control topic, and reports per policy: per-expert demand",
-            "and load, drop rate, straggler ratios, tokens/s, p50/p99 latency and fidelity against",
-            "dropless, then a table comparing them. Writes report.txt, report.json and report.png.",
-            "Dropless always runs first: its outputs are the reference for fidelity.",
+            "Starts the local pipeline (embedded Kafka broker, gateway, router, one expert service per rank)"
+                + " on free ports, sends the bundled corpus of prompts through it under each policy, switched"
+                + " live on the control topic, and reports per policy: per-expert demand and load, drop rate,"
+                + " straggler ratios, tokens/s, p50/p99 latency and fidelity against dropless, then a table"
+                + " comparing them. Writes report.txt, report.json and report.png. Dropless always runs first:"
+                + " its outputs are the reference for fidelity.",
             ""})
 final class DemoCommand implements Callable<Integer> {
 
@@ -54,19 +53,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--ranks", defaultValue = "2", paramLabel = "R", description = "Expert-parallel ranks.")
     int ranks;
 
-    @Option(names = "--model", paramLabel = "DIR",
-            description = "Checkpoint directory (config.json + safetensors). Default: a tiny model of --preset, "
-                    + "generated into a temporary directory.")
-    Path model;
+    /** A tiny model of the preset unless one is given. */
+    @Mixin
+    ModelChoice modelChoice;
 
-    @Option(names = "--preset", defaultValue = "mixtral-like", paramLabel = "P",
-            converter = SpecNameConverter.PresetName.class,
-            description = "Without --model: mixtral-like, olmoe-like, qwen-moe-like or deepseek-like.")
-    Preset preset;
-
-    @Option(names = "--prompts", paramLabel = "N",
-            description = "Send the first N prompts of the bundled corpus. Default: all of them.")
-    Integer prompts;
+    @Mixin
+    BundledPrompts prompts;
 
     @Option(names = "--out", defaultValue = "demo-report", paramLabel = "DIR",
             description = "Where report.txt, report.json and report.png go.")
@@ -78,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<String> texts = texts();
+        List<String> texts = prompts.texts();
         List<String> order = policyOrder();
         PrintWriter progress = spec.commandLine().getErr();
         progress.printf("moe demo: starting the local pipeline (%d ranks)...%n", ranks);
@@ -110,18 +102,6 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<String> texts() {
-        List<String> all = Corpus.bundled().texts();
-        if (prompts == null) {
-            return all;
-        }
-        if (prompts < 1 || prompts > all.size()) {
-            throw new UserError("--prompts must be between 1 and " + all.size() + " (the bundled corpus), not "
-                    + prompts);
-        }
-        return all.subList(0, prompts);
-    }
-
     /** The policies by spec name, dropless first and once, since the others are measured against it. */
     private List<String> policyOrder() {
         List<String> order = new ArrayList<>(List.of(SpecName.of(Policy.DROPLESS)));
@@ -130,10 +110,10 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private LocalStack start() {
-        MoeSettings settings = new MoeSettings(null, model, 0, ranks, null, null,
+        MoeSettings settings = new MoeSettings(null, modelChoice.model, 0, ranks, null, null,
                 Map.of("capacity-factor", Double.toString(capacityFactor)));
         try {
-            return LocalStack.builder().brokerPort(port).ports(ServicePorts.ANY).preset(preset).settings(settings)
+            return LocalStack.builder().brokerPort(port).ports(ServicePorts.ANY).preset(modelChoice.preset).settings(settings)
                     // Two busy cores can hold an expert's answer back for seconds; the demo measures, not degrades.
                     .property("moe.gateway.deadline-ms", "60000")
                     // The report is the output; the services' start-up logs would bury the progress lines, and
@@ -148,7 +128,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private String setup(ModelConfig config, int promptCount) {
-        String source = model == null ? "generated " + SpecName.of(preset) + " tiny model" : model.toString();
+        String source = modelChoice.model == null ? "generated " + SpecName.of(modelChoice.preset) + " tiny model"
+                : modelChoice.model.toString();
         return String.format(Locale.ROOT, "moe demo: %s (%s, %d experts, top-%d, d=%d) on %d ranks, capacity factor %s,"
                         + " %d prompts of the bundled corpus through Kafka", source, config.modelType(),
                 config.numExperts(), config.topK(), config.hiddenSize(), ranks, capacityFactor, promptCount);

@@ -1,6 +1,5 @@
 package io.moestream.cli;
 
-import io.moestream.generate.Preset;
 import io.moestream.local.LocalStack;
 import io.moestream.model.ModelConfig;
 import io.moestream.pipeline.MoeSettings;
@@ -8,7 +7,6 @@ import io.moestream.pipeline.RoutingSettings;
 import io.moestream.routing.Placement;
 import io.moestream.routing.SpecName;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,15 +37,9 @@ final class LocalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR",
-            description = "Checkpoint directory (config.json + safetensors). Default: a tiny model of --preset, "
-                    + "generated into a temporary directory.")
-    Path model;
-
-    @Option(names = "--preset", defaultValue = "mixtral-like", paramLabel = "P",
-            converter = SpecNameConverter.PresetName.class,
-            description = "Without --model: mixtral-like, olmoe-like, qwen-moe-like or deepseek-like.")
-    Preset preset;
+    /** A tiny model of the preset unless one is given. */
+    @Mixin
+    ModelChoice modelChoice;
 
     @Option(names = "--port", defaultValue = "9092", paramLabel = "PORT", description = "Kafka broker port.")
     int port;
@@ -58,12 +50,12 @@ final class LocalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Placement placement = routing.placement(experts());
-        MoeSettings settings = new MoeSettings(null, model, 0, placement.ranks(),
+        MoeSettings settings = new MoeSettings(null, modelChoice.model, 0, placement.ranks(),
                 routing.placementFile == null ? List.of() : Arrays.stream(placement.toArray()).boxed().toList(),
                 null, givenRoutingOptions());
         LocalStack stack;
         try {
-            stack = LocalStack.builder().brokerPort(port).preset(preset).settings(settings).start();
+            stack = LocalStack.builder().brokerPort(port).preset(modelChoice.preset).settings(settings).start();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new UserError(e.getMessage());
         }
@@ -81,10 +73,10 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private int experts() {
-        if (model == null) {
-            return preset.experts();
+        if (modelChoice.model == null) {
+            return modelChoice.preset.experts();
         }
-        return ModelConfig.read(model).orElseThrow(() -> new UserError(model + ": no " + ModelConfig.FILE
+        return ModelConfig.read(modelChoice.model).orElseThrow(() -> new UserError(modelChoice.model + ": no " + ModelConfig.FILE
                 + "; expected a checkpoint directory (config.json + safetensors)")).numExperts();
     }
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "moe",
         description = "Capacity-aware Mixture-of-Experts routing tools (see docs/ROUTING-SPEC.md).",
-        subcommands = {DemoCommand.class, TraceCommand.class, ReplayCommand.class, GenerateModelCommand.class,
+        subcommands = {DemoCommand.class, BenchCommand.class, TraceCommand.class, ReplayCommand.class, GenerateModelCommand.class,
                 ForwardCommand.class, LocalCommand.class, HelpCommand.class},
         scope = ScopeType.INHERIT,
         mixinStandardHelpOptions = true,

@@ -2,6 +2,7 @@ package io.moestream.cli;
 
 import io.moestream.generate.Preset;
 import io.moestream.generate.Scale;
+import io.moestream.kernels.KernelBackend;
 import io.moestream.routing.Options;
 import io.moestream.routing.Policy;
 import io.moestream.routing.SpecName;
@@ -103,6 +104,12 @@ abstract class SpecNameConverter<E extends Enum<E>> implements ITypeConverter<E>
     static final class ScaleName extends SpecNameConverter<Scale> {
         ScaleName() {
             super(Scale.class, "scale");
+        }
+    }
+
+    static final class BackendName extends SpecNameConverter<KernelBackend> {
+        BackendName() {
+            super(KernelBackend.class, "backend");
         }
     }
 }

@@ -15,10 +15,10 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * The checkpoint a local stack serves: a directory the user gave, or a tiny model of a preset
- * generated into a temporary directory that {@link #close()} removes.
+ * The checkpoint a local stack serves: a directory the user gave, or a model of a preset generated
+ * into a temporary directory that {@link #close()} removes.
  */
-final class LocalModel implements AutoCloseable {
+public final class LocalModel implements AutoCloseable {
 
     private final Path dir;
     private final boolean generated;
@@ -31,26 +31,30 @@ final class LocalModel implements AutoCloseable {
                 + " has no " + ModelConfig.FILE + ": expected a checkpoint directory (config.json + safetensors)"));
     }
 
-    static LocalModel given(Path dir) {
+    public static LocalModel given(Path dir) {
         return new LocalModel(dir, false);
     }
 
     /** A {@link Scale#TINY} model of {@code preset}, which starts and computes in moments on a laptop. */
     static LocalModel generate(Preset preset) {
+        return generate(preset, Scale.TINY);
+    }
+
+    public static LocalModel generate(Preset preset, Scale scale) {
         try {
             Path dir = Files.createTempDirectory("moe-local-model-");
-            ModelGenerator.generate(ModelSpec.of(preset, Scale.TINY), dir);
+            ModelGenerator.generate(ModelSpec.of(preset, scale), dir);
             return new LocalModel(dir, true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory for the generated model: " + e.getMessage(), e);
         }
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
-    ModelConfig config() {
+    public ModelConfig config() {
         return config;
     }
 

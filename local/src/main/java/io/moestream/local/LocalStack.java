@@ -111,6 +111,11 @@ public final class LocalStack implements AutoCloseable {
         return router.url();
     }
 
+    /** The expert services' base URLs by rank; their metrics are under {@code /actuator/prometheus}. */
+    public List<String> expertUrls() {
+        return experts.values().stream().map(LocalService::url).toList();
+    }
+
     /** Stops the router; token batches wait in Kafka until it starts again. */
     public void stopRouter() {
         if (!router.running()) {

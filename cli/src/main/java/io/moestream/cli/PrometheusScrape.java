@@ -12,10 +12,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One scrape of a service's {@code /actuator/prometheus}: the router's counters are running sums,
- * so what one policy did is the difference of the scrapes taken before and after it.
+ * One scrape of one or more services' {@code /actuator/prometheus}: their counters are running sums,
+ * so what one pass did is the difference of the scrapes taken before and after it. Several services
+ * scrape into one set of samples; their meters are told apart by name or tags (the expert services
+ * tag every meter with their rank).
  */
-final class RouterScrape {
+final class PrometheusScrape {
 
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})?\\s+(\\S+)");
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -25,11 +27,17 @@ final class RouterScrape {
 
     private final List<Sample> samples;
 
-    private RouterScrape(List<Sample> samples) {
+    private PrometheusScrape(List<Sample> samples) {
         this.samples = samples;
     }
 
-    static RouterScrape of(String serviceUrl) {
+    static PrometheusScrape of(List<String> serviceUrls) {
+        List<Sample> samples = new ArrayList<>();
+        serviceUrls.forEach(url -> samples.addAll(of(url).samples));
+        return new PrometheusScrape(samples);
+    }
+
+    static PrometheusScrape of(String serviceUrl) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(serviceUrl + "/actuator/prometheus"))
                 .timeout(Duration.ofSeconds(30)).GET().build();
         try {
@@ -46,7 +54,7 @@ final class RouterScrape {
         }
     }
 
-    static RouterScrape parse(String text) {
+    static PrometheusScrape parse(String text) {
         List<Sample> samples = new ArrayList<>();
         for (String line : text.split("\n")) {
             Matcher m = SAMPLE.matcher(line);
@@ -54,7 +62,7 @@ final class RouterScrape {
                 samples.add(new Sample(m.group(1), m.group(2) == null ? "" : m.group(2), Double.parseDouble(m.group(3))));
             }
         }
-        return new RouterScrape(samples);
+        return new PrometheusScrape(samples);
     }
 
     /** The sum of the samples of {@code name} that carry every one of {@code labels} ({@code key=value}). */
@@ -69,7 +77,7 @@ final class RouterScrape {
     }
 
     /** {@code sum} here minus the same in {@code before}. */
-    double since(RouterScrape before, String name, String... labels) {
+    double since(PrometheusScrape before, String name, String... labels) {
         return sum(name, labels) - before.sum(name, labels);
     }
 

@@ -1,0 +1,19 @@
+package io.moestream.cli;
+
+import io.moestream.generate.Preset;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The checkpoint a command serves ({@code --model}), or the family of the one it generates ({@code --preset}). */
+final class ModelChoice {
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Checkpoint directory (config.json + safetensors). Default: a model of --preset, "
+                    + "generated into a temporary directory.")
+    Path model;
+
+    @Option(names = "--preset", defaultValue = "mixtral-like", paramLabel = "P",
+            converter = SpecNameConverter.PresetName.class,
+            description = "Without --model: mixtral-like, olmoe-like, qwen-moe-like or deepseek-like.")
+    Preset preset;
+}
