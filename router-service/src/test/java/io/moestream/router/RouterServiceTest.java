@@ -197,10 +197,13 @@ class RouterServiceTest {
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(scrape.statusCode()).isEqualTo(200);
-        assertThat(scrape.body()).contains("moe_router_slots_total{expert=\"0\",kind=\"demand\"}",
-                "moe_router_policy{policy=\"token-drop\"} 1.0", "moe_router_capacity_factor 1.0",
+        // Every series carries the service's name, as the gateway's and the experts' do.
+        assertThat(scrape.body()).contains(
+                "moe_router_slots_total{application=\"moe-router\",expert=\"0\",kind=\"demand\"}",
+                "moe_router_policy{application=\"moe-router\",policy=\"token-drop\"} 1.0",
+                "moe_router_capacity_factor{application=\"moe-router\"} 1.0",
                 "moe_router_step_tokens_count", "moe_router_expert_straggler_count",
-                "moe_router_written_bytes_total{record=\"dispatch\"}",
+                "moe_router_written_bytes_total{application=\"moe-router\",record=\"dispatch\"}",
                 "kafka_stream");
     }
 

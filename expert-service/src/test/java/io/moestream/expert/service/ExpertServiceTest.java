@@ -110,7 +110,7 @@ class ExpertServiceTest {
             }
             String metrics = get(service, "/actuator/prometheus");
             assertThat(metrics).contains("moe_expert_backend{", "moe_expert_rows_total{", "moe_expert_busy_seconds_count{",
-                    "moe_expert_wire_bytes_total{", "moe_expert_batch_records_count{");
+                    "moe_expert_wire_bytes_total{", "moe_expert_batch_records_count{", "application=\"moe-expert\"");
             assertThat(get(service, "/actuator/health")).contains("\"expertBackend\"", "\"requested\":\"cpu\"",
                     "\"reason\"");
         }
