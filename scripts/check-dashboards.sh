@@ -3,8 +3,7 @@
 # returns data from the real services:
 #   1. validates each dashboard (JSON parses, unique panel ids, every target has an expression and the
 #      datasource uid "prometheus");
-#   2. starts `./moe local` (broker on a free port; the HTTP ports of ./moe local are fixed: gateway 8080,
-#      router 8081, expert services 8090 + rank, which must be free);
+#   2. starts `./moe local` with the broker and every service on free ports;
 #   3. starts Prometheus (the `prometheus` binary, Debian package `prometheus`) on a free port with a
 #      temporary storage directory, scraping every service's /actuator/prometheus every second;
 #   4. sends real traffic: prompts through REST (POST /v1/prompts) under token-drop, token-reroute,
@@ -483,19 +482,11 @@ java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 command -v "$java_bin" >/dev/null || die "no java (a JDK 17) on PATH or in JAVA_HOME"
 say "using $("$prometheus_bin" --version 2>&1 | head -n 1)"
 
-# ./moe local's HTTP ports are fixed.
-busy=()
-for port in 8080 8081 $(seq 8090 $((8090 + ranks - 1))); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        busy+=("$port")
-    fi
-done
-((${#busy[@]} == 0)) || die "ports ${busy[*]} are in use; ./moe local needs 8080, 8081 and 8090..$((8090 + ranks - 1)) (is a ./moe local already running?)"
-
 broker_port="$(py free-port)"
-say "starting ./moe local (ranks $ranks, broker on port $broker_port, token-drop at capacity factor 1.0)"
+say "starting ./moe local (ranks $ranks, broker on port $broker_port, services on free ports, token-drop at capacity factor 1.0)"
+# Free ports everywhere, so that a ./moe local already running is left alone; its output says where.
 background "$work/local.out" "$work/local.log" "$launcher" local --ranks "$ranks" --port "$broker_port" \
-    --policy token-drop --capacity-factor 1.0
+    --gateway-port 0 --router-port 0 --expert-port 0 --policy token-drop --capacity-factor 1.0
 stack_pid=$bg_pid
 deadline=$((SECONDS + startup_s))
 until grep -q 'Ctrl-C stops everything' "$work/local.out" 2>/dev/null; do

@@ -1,6 +1,7 @@
 package io.moestream.cli;
 
 import io.moestream.local.LocalStack;
+import io.moestream.local.ServicePorts;
 import io.moestream.model.ModelConfig;
 import io.moestream.pipeline.MoeSettings;
 import io.moestream.pipeline.RoutingSettings;
@@ -44,6 +45,18 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "9092", paramLabel = "PORT", description = "Kafka broker port.")
     int port;
 
+    @Option(names = "--gateway-port", defaultValue = "8080", paramLabel = "PORT",
+            description = "The gateway's HTTP port (REST API and metrics); 0 for a free one.")
+    int gatewayPort;
+
+    @Option(names = "--router-port", defaultValue = "8081", paramLabel = "PORT",
+            description = "The router's HTTP port (metrics, health); 0 for a free one.")
+    int routerPort;
+
+    @Option(names = "--expert-port", defaultValue = "8090", paramLabel = "PORT",
+            description = "The expert service of rank r listens on PORT + r; 0 for free ones.")
+    int expertPort;
+
     @Mixin
     RoutingOptions routing;
 
@@ -55,7 +68,8 @@ final class LocalCommand implements Callable<Integer> {
                 null, givenRoutingOptions());
         LocalStack stack;
         try {
-            stack = LocalStack.builder().brokerPort(port).preset(modelChoice.preset).settings(settings).start();
+            stack = LocalStack.builder().brokerPort(port).ports(new ServicePorts(gatewayPort, routerPort, expertPort))
+                    .preset(modelChoice.preset).settings(settings).start();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new UserError(e.getMessage());
         }

@@ -21,7 +21,8 @@ class LocalCommandTest {
         Moe moe = Moe.run("local", "--help");
 
         assertThat(moe.exitCode()).isZero();
-        assertThat(moe.out()).contains("--model", "--preset", "--port", "--ranks", "--policy", "--capacity-factor");
+        assertThat(moe.out()).contains("--model", "--preset", "--port", "--gateway-port", "--router-port",
+                "--expert-port", "--ranks", "--policy", "--capacity-factor");
     }
 
     @Test
