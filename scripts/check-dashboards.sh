@@ -466,6 +466,22 @@ JAVA
 
 py() { python3 "$work/check.py" "$@"; }
 
+# await_ready NAME PID LOG SECONDS TEST...: waits until TEST succeeds; fails, with the log's tail, if the
+# process exits first, or when the time is up.
+await_ready() {
+    local name="$1" pid="$2" log="$3" limit="$4" deadline
+    shift 4
+    deadline=$((SECONDS + limit))
+    until "$@"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 40 "$log" >&2 || true
+            die "$name exited before it was ready (log above)"
+        fi
+        ((SECONDS < deadline)) || die "$name was not ready within $limit s (log: $log; CHECK_KEEP=1 keeps it)"
+        sleep 0.5
+    done
+}
+
 # ---------------------------------------------------------------------------------------------------
 say "validating $dashboards"
 py validate "$dashboards"
@@ -488,15 +504,7 @@ say "starting ./moe local (ranks $ranks, broker on port $broker_port, services o
 background "$work/local.out" "$work/local.log" "$launcher" local --ranks "$ranks" --port "$broker_port" \
     --gateway-port 0 --router-port 0 --expert-port 0 --policy token-drop --capacity-factor 1.0
 stack_pid=$bg_pid
-deadline=$((SECONDS + startup_s))
-until grep -q 'Ctrl-C stops everything' "$work/local.out" 2>/dev/null; do
-    if ! kill -0 "$stack_pid" 2>/dev/null; then
-        tail -n 40 "$work/local.log" >&2 || true
-        die "./moe local exited before it was up (log above)"
-    fi
-    ((SECONDS < deadline)) || die "./moe local was not up within $startup_s s (log: $work/local.log; CHECK_KEEP=1 keeps it)"
-    sleep 1
-done
+await_ready "./moe local" "$stack_pid" "$work/local.log" "$startup_s" grep -qs 'Ctrl-C stops everything' "$work/local.out"
 stack_up=$SECONDS
 sed -n '/local mode is up/,$p' "$work/local.out" | sed 's/^/  /' >&2
 
@@ -526,15 +534,7 @@ background "$work/prometheus.out" "$work/prometheus.log" "$prometheus_bin" --con
     --storage.tsdb.path="$work/tsdb" --storage.tsdb.retention.time=1h --web.listen-address="127.0.0.1:$prometheus_port" \
     --log.level=warn
 prometheus_pid=$bg_pid
-deadline=$((SECONDS + 60))
-until curl -fsS "$prometheus/-/ready" >/dev/null 2>&1; do
-    if ! kill -0 "$prometheus_pid" 2>/dev/null; then
-        tail -n 20 "$work/prometheus.log" >&2 || true
-        die "prometheus exited (log above)"
-    fi
-    ((SECONDS < deadline)) || die "prometheus was not ready within 60 s"
-    sleep 0.5
-done
+await_ready prometheus "$prometheus_pid" "$work/prometheus.log" 60 curl -fs -o /dev/null "$prometheus/-/ready"
 py wait-targets "$prometheus" "${#services[@]}" 60
 
 traffic_began=$SECONDS

@@ -8,7 +8,6 @@ import io.moestream.generate.Scale;
 import io.moestream.kernels.KernelBackend;
 import io.moestream.local.LocalModel;
 import io.moestream.local.LocalStack;
-import io.moestream.local.ServicePorts;
 import io.moestream.model.ModelConfig;
 import io.moestream.pipeline.MoeSettings;
 import io.moestream.routing.ParallelStepTime;
@@ -101,9 +100,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Where report.txt and report.json go.")
     Path out;
 
-    @Option(names = "--port", defaultValue = "0", paramLabel = "PORT",
-            description = "Kafka broker port; 0 for a free one, so a running ./moe local is left alone.")
-    int port;
+    @Mixin
+    ReportStack reportStack;
 
     /** One policy at one capacity factor ({@code null} for dropless, which has none). */
     private record Config(String policy, Double capacityFactor) {
@@ -247,27 +245,18 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private LocalStack start(MoeSettings settings) {
-        try {
-            return LocalStack.builder().brokerPort(port).ports(ServicePorts.ANY).settings(settings)
-                    .property("moe.gateway.max-tokens-per-step", Integer.toString(stepTokens))
-                    // All prompts arrive at once: a linger longer than the gateway's pause between polls keeps it
-                    // from cutting short steps, so the pipeline's steps are the in-process layer's (StepPlan).
-                    .property("moe.gateway.linger-ms", "100")
-                    .property("moe.expert.backend", backend.specName())
-                    // In one JVM threads cannot be pinned to cores: one kernel thread per rank is the nearest
-                    // to each rank on a core of its own (OpenBLAS's thread count is process-wide).
-                    .property("moe.expert.threads", "1")
-                    // All prompts are sent at once and queue: the bench measures, it must not degrade or time out.
-                    .property("moe.gateway.deadline-ms", "600000")
-                    .property("moe.gateway.request-timeout-ms", "600000")
-                    // As in ./moe demo: the report is the output, the services' logs would bury the progress.
-                    .property("logging.level.root", "WARN")
-                    .property("logging.level.org.apache.kafka", "ERROR")
-                    .property("logging.level.kafka", "OFF")
-                    .start();
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new UserError(e.getMessage());
-        }
+        return reportStack.start(stack -> stack.settings(settings)
+                .property("moe.gateway.max-tokens-per-step", Integer.toString(stepTokens))
+                // All prompts arrive at once: a linger longer than the gateway's pause between polls keeps it
+                // from cutting short steps, so the pipeline's steps are the in-process layer's (StepPlan).
+                .property("moe.gateway.linger-ms", "100")
+                .property("moe.expert.backend", backend.specName())
+                // In one JVM threads cannot be pinned to cores: one kernel thread per rank is the nearest
+                // to each rank on a core of its own (OpenBLAS's thread count is process-wide).
+                .property("moe.expert.threads", "1")
+                // All prompts are sent at once and queue: the bench measures, it must not degrade or time out.
+                .property("moe.gateway.deadline-ms", "600000")
+                .property("moe.gateway.request-timeout-ms", "600000"));
     }
 
     private String setup(ModelConfig config, int promptCount, long tokens, String backendUsed, double seconds) {

@@ -2,7 +2,6 @@ package io.moestream.cli;
 
 import io.moestream.cli.SpecNameConverter.PolicyName;
 import io.moestream.local.LocalStack;
-import io.moestream.local.ServicePorts;
 import io.moestream.model.ModelConfig;
 import io.moestream.pipeline.MoeSettings;
 import io.moestream.routing.Placement;
@@ -64,9 +63,8 @@ final class DemoCommand implements Callable<Integer> {
             description = "Where report.txt, report.json and report.png go.")
     Path out;
 
-    @Option(names = "--port", defaultValue = "0", paramLabel = "PORT",
-            description = "Kafka broker port; 0 for a free one, so a running ./moe local is left alone.")
-    int port;
+    @Mixin
+    ReportStack reportStack;
 
     @Override
     public Integer call() throws IOException {
@@ -112,19 +110,9 @@ final class DemoCommand implements Callable<Integer> {
     private LocalStack start() {
         MoeSettings settings = new MoeSettings(null, modelChoice.model, 0, ranks, null, null,
                 Map.of("capacity-factor", Double.toString(capacityFactor)));
-        try {
-            return LocalStack.builder().brokerPort(port).ports(ServicePorts.ANY).preset(modelChoice.preset).settings(settings)
-                    // Two busy cores can hold an expert's answer back for seconds; the demo measures, not degrades.
-                    .property("moe.gateway.deadline-ms", "60000")
-                    // The report is the output; the services' start-up logs would bury the progress lines, and
-                    // the broker logs clients' retried transactional writes as errors though they succeed.
-                    .property("logging.level.root", "WARN")
-                    .property("logging.level.org.apache.kafka", "ERROR")
-                    .property("logging.level.kafka", "OFF")
-                    .start();
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new UserError(e.getMessage());
-        }
+        return reportStack.start(stack -> stack.preset(modelChoice.preset).settings(settings)
+                // Two busy cores can hold an expert's answer back for seconds; the demo measures, not degrades.
+                .property("moe.gateway.deadline-ms", "60000"));
     }
 
     private String setup(ModelConfig config, int promptCount) {
