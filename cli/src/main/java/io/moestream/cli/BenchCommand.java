@@ -15,10 +15,8 @@ import io.moestream.routing.Placement;
 import io.moestream.routing.Policy;
 import io.moestream.routing.RoutingConfig;
 import io.moestream.routing.SpecName;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -286,29 +284,19 @@ final class BenchCommand implements Callable<Integer> {
         int slotBytes = config.hiddenSize() * settings.wireType().bytes();
         StringWriter text = new StringWriter();
         BenchReport.print(new PrintWriter(text), setup, runs, speedUps, ranks, config.topK(), slotBytes, modelNote);
-        PrintWriter stdout = spec.commandLine().getOut();
-        stdout.print(text);
-        try {
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("report.txt"), text.toString());
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("setup", setup);
-            json.put("ranks", ranks);
-            json.put("modelledRanks", modelledRanks);
-            json.put("stepTokens", stepTokens);
-            json.put("topK", config.topK());
-            json.put("hiddenSize", config.hiddenSize());
-            json.put("wireBytes", settings.wireType().bytes());
-            json.put("minimumBytesPerToken", config.topK() * slotBytes);
-            json.put("secondsPerRow", runs.get(0).pipeline().secondsPerRow());
-            json.put("runs", runs);
-            json.put("speedUps", speedUps);
-            json.put("modelled", modelNote);
-            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.resolve("report.json").toFile(), json);
-        } catch (IOException e) {
-            throw UserError.io(out.toString(), e);
-        }
-        stdout.printf("%nwrote %s and %s%n", out.resolve("report.txt"), out.resolve("report.json"));
-        stdout.flush();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("setup", setup);
+        json.put("ranks", ranks);
+        json.put("modelledRanks", modelledRanks);
+        json.put("stepTokens", stepTokens);
+        json.put("topK", config.topK());
+        json.put("hiddenSize", config.hiddenSize());
+        json.put("wireBytes", settings.wireType().bytes());
+        json.put("minimumBytesPerToken", config.topK() * slotBytes);
+        json.put("secondsPerRow", runs.get(0).pipeline().secondsPerRow());
+        json.put("runs", runs);
+        json.put("speedUps", speedUps);
+        json.put("modelled", modelNote);
+        ReportFiles.write(spec.commandLine().getOut(), out, text.toString(), json, Map.of());
     }
 }

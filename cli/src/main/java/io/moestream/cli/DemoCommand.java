@@ -7,10 +7,8 @@ import io.moestream.pipeline.MoeSettings;
 import io.moestream.routing.Placement;
 import io.moestream.routing.Policy;
 import io.moestream.routing.SpecName;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
     ReportStack reportStack;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         List<String> texts = prompts.texts();
         List<String> order = policyOrder();
         PrintWriter progress = spec.commandLine().getErr();
@@ -123,26 +121,16 @@ final class DemoCommand implements Callable<Integer> {
                 config.numExperts(), config.topK(), config.hiddenSize(), ranks, capacityFactor, promptCount);
     }
 
-    private void write(String setup, Placement placement, List<PolicyRun> runs) throws IOException {
+    private void write(String setup, Placement placement, List<PolicyRun> runs) {
         StringWriter text = new StringWriter();
         DemoReport.print(new PrintWriter(text), setup, placement, runs);
-        PrintWriter stdout = spec.commandLine().getOut();
-        stdout.print(text);
-        try {
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("report.txt"), text.toString());
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("setup", setup);
-            json.put("ranks", ranks);
-            json.put("capacityFactor", capacityFactor);
-            json.put("policies", runs);
-            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.resolve("report.json").toFile(), json);
-            DemoChart.write(out.resolve("report.png"), setup.replaceFirst(" of the bundled corpus.*", ""), runs);
-        } catch (IOException e) {
-            throw UserError.io(out.toString(), e);
-        }
-        stdout.printf("%nwrote %s, %s and %s%n", out.resolve("report.txt"), out.resolve("report.json"),
-                out.resolve("report.png"));
-        stdout.flush();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("setup", setup);
+        json.put("ranks", ranks);
+        json.put("capacityFactor", capacityFactor);
+        json.put("policies", runs);
+        String chartTitle = setup.replaceFirst(" of the bundled corpus.*", "");
+        ReportFiles.write(spec.commandLine().getOut(), out, text.toString(), json,
+                Map.of("report.png", file -> DemoChart.write(file, chartTitle, runs)));
     }
 }
