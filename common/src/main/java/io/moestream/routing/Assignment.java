@@ -6,17 +6,28 @@ package io.moestream.routing;
  */
 final class Assignment {
 
-    private static final SlotKind[] KINDS = SlotKind.values();
+    private static final int PRIMARY_CODE = SlotKind.PRIMARY.ordinal() + 1;
+    private static final int RECTIFIED_CODE = SlotKind.RECTIFIED.ordinal() + 1;
 
     private final RoutingStep step;
     /** {@code kind[t * experts + e]}: 0 for no slot, else the kind's ordinal + 1. */
     private final byte[] kind;
+    /**
+     * The same slots as bits, {@code words} longs per token with bit {@code e % 64} of word
+     * {@code e / 64} set for expert {@code e}: the result is built by visiting the set bits, which
+     * costs the token's slots rather than its {@code E} experts.
+     */
+    private final long[] present;
+    private final int words;
     private final int[] multiplicity;
     private final int[] groupLoad;
+    private int slots;
 
     Assignment(RoutingStep step) {
         this.step = step;
         this.kind = new byte[step.tokens * step.experts];
+        this.words = (step.experts + 63) >>> 6;
+        this.present = new long[step.tokens * words];
         this.multiplicity = new int[step.tokens];
         this.groupLoad = new int[step.budget.length];
     }
@@ -24,7 +35,9 @@ final class Assignment {
     void keep(int token, int expert, SlotKind slotKind) {
         int at = token * step.experts + expert;
         if (kind[at] == 0) {
+            present[token * words + (expert >>> 6)] |= 1L << expert;
             groupLoad[step.groupOf[expert]]++;
+            slots++;
         }
         kind[at] = (byte) (slotKind.ordinal() + 1);
     }
@@ -38,7 +51,9 @@ final class Assignment {
     void remove(int token, int expert) {
         int at = token * step.experts + expert;
         if (kind[at] != 0) {
+            present[token * words + (expert >>> 6)] &= ~(1L << expert);
             groupLoad[step.groupOf[expert]]--;
+            slots--;
             kind[at] = 0;
         }
     }
@@ -47,15 +62,35 @@ final class Assignment {
         return kind[token * step.experts + expert] != 0;
     }
 
-    /** The slot's kind, or {@code null} when the token has no slot on the expert. */
-    SlotKind kind(int token, int expert) {
-        int k = kind[token * step.experts + expert];
-        return k == 0 ? null : KINDS[k - 1];
+    /** The kept slots of the step. */
+    int slots() {
+        return slots;
     }
 
-    /** The multiplicity of a kept slot: the dropped count for a rectified slot, else 1. */
-    int multiplicity(int token, int expert) {
-        return kind(token, expert) == SlotKind.RECTIFIED ? multiplicity[token] : 1;
+    /**
+     * Writes the token's slots, by expert id ascending, into the arrays from index {@code at}:
+     * expert, kind ordinal and multiplicity.
+     *
+     * @return the index after the last slot written
+     */
+    int copySlots(int token, int[] slotExpert, byte[] slotKind, int[] slotMultiplicity, int at) {
+        int base = token * step.experts;
+        for (int w = 0; w < words; w++) {
+            for (long bits = present[token * words + w]; bits != 0; bits &= bits - 1) {
+                int e = (w << 6) + Long.numberOfTrailingZeros(bits);
+                int code = kind[base + e];
+                slotExpert[at] = e;
+                slotKind[at] = (byte) (code - 1);
+                slotMultiplicity[at] = code == RECTIFIED_CODE ? multiplicity[token] : 1;
+                at++;
+            }
+        }
+        return at;
+    }
+
+    /** Whether the token keeps its top-k expert as a primary slot. */
+    boolean keepsPrimary(int token, int expert) {
+        return kind[token * step.experts + expert] == PRIMARY_CODE;
     }
 
     boolean hasRoom(int expert) {
@@ -70,7 +105,7 @@ final class Assignment {
     int primaryCount(int token) {
         int count = 0;
         for (int j = 0; j < step.topK; j++) {
-            if (kind(token, step.choice(token, j)) == SlotKind.PRIMARY) {
+            if (keepsPrimary(token, step.choice(token, j))) {
                 count++;
             }
         }

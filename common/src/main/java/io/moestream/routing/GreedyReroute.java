@@ -17,7 +17,7 @@ final class GreedyReroute implements RoutingStage {
         for (int t = 0; t < step.tokens; t++) {
             for (int j = 0; j < step.topK; j++) {
                 int e = step.choice(t, j);
-                if (assignment.kind(t, e) != SlotKind.PRIMARY) {
+                if (!assignment.keepsPrimary(t, e)) {
                     dropped.add(new int[] {t, e});
                 }
             }

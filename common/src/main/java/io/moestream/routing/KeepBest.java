@@ -9,6 +9,9 @@ import java.util.Arrays;
  */
 final class KeepBest {
 
+    /** Partition rounds after which a range is sorted; random keys need about 2 log2(n). */
+    private static final int SORT_AFTER_ROUNDS = 64;
+
     private KeepBest() {
     }
 
@@ -75,33 +78,45 @@ final class KeepBest {
 
     /** The element that would sit at {@code rank} if {@code values} were sorted descending. */
     private static double kthLargest(double[] values, int rank) {
+        return kthLargest(values, rank, SORT_AFTER_ROUNDS);
+    }
+
+    /** As above, sorting whatever range is left after {@code sortAfterRounds} partition rounds. */
+    static double kthLargest(double[] values, int rank, int sortAfterRounds) {
         int lo = 0;
         int hi = values.length - 1;
-        while (lo < hi) {
-            double pivot = values[(lo + hi) >>> 1];
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (values[i] > pivot) {
-                    i++;
-                }
-                while (values[j] < pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    double swap = values[i];
-                    values[i++] = values[j];
-                    values[j--] = swap;
-                }
+        for (int round = 0; lo < hi; round++) {
+            if (round == sortAfterRounds) {
+                // Ranges that barely shrink (many equal keys) would make partitioning quadratic.
+                Arrays.sort(values, lo, hi + 1);
+                return values[lo + hi - rank];
             }
-            if (rank <= j) {
-                hi = j;
-            } else if (rank >= i) {
-                lo = i;
+            swap(values, (lo + hi) >>> 1, hi);
+            double pivot = values[hi];
+            // Lomuto partition, larger keys first, without a branch on the comparison: keys are random
+            // with respect to the pivot, so a branch would be mispredicted half the time.
+            int i = lo;
+            for (int j = lo; j < hi; j++) {
+                double v = values[j];
+                values[j] = values[i];
+                values[i] = v;
+                i += v > pivot ? 1 : 0;
+            }
+            swap(values, i, hi);
+            if (rank < i) {
+                hi = i - 1;
+            } else if (rank > i) {
+                lo = i + 1;
             } else {
-                return values[rank];
+                return values[i];
             }
         }
         return values[lo];
+    }
+
+    private static void swap(double[] values, int i, int j) {
+        double swap = values[i];
+        values[i] = values[j];
+        values[j] = swap;
     }
 }

@@ -14,21 +14,18 @@ final class ResultAssembler {
     private final byte[] slotKind;
     private final double[] slotWeight;
     private final int[] slotMultiplicity;
+    private final StatsCollector stats;
+    private final boolean rectifies;
+    private final Weights weights;
 
     private ResultAssembler(RoutingStep step, Assignment assignment) {
         this.step = step;
         this.assignment = assignment;
+        this.stats = new StatsCollector(step);
+        this.rectifies = step.config.policy().rectifies();
+        this.weights = step.config.weights();
+        int slots = assignment.slots();
         slotStart = new int[step.tokens + 1];
-        for (int t = 0; t < step.tokens; t++) {
-            int count = 0;
-            for (int e = 0; e < step.experts; e++) {
-                if (assignment.has(t, e)) {
-                    count++;
-                }
-            }
-            slotStart[t + 1] = slotStart[t] + count;
-        }
-        int slots = slotStart[step.tokens];
         slotExpert = new int[slots];
         slotKind = new byte[slots];
         slotWeight = new double[slots];
@@ -40,54 +37,51 @@ final class ResultAssembler {
     }
 
     private RoutingResult build() {
-        int at = 0;
-        for (int t = 0; t < step.tokens; t++) {
-            for (int e = 0; e < step.experts; e++) {
-                SlotKind kind = assignment.kind(t, e);
-                if (kind != null) {
-                    slotExpert[at] = e;
-                    slotKind[at] = (byte) kind.ordinal();
-                    slotMultiplicity[at] = assignment.multiplicity(t, e);
-                    at++;
-                }
-            }
-            weigh(t);
-        }
         int[] droppedStart = new int[step.tokens + 1];
         int[] droppedExpert = new int[step.tokens * step.topK];
         int dropped = 0;
         for (int t = 0; t < step.tokens; t++) {
+            int from = slotStart[t];
+            int to = assignment.copySlots(t, slotExpert, slotKind, slotMultiplicity, from);
+            slotStart[t + 1] = to;
+            for (int i = from; i < to; i++) {
+                stats.slot(t, slotExpert[i], slotKind[i]);
+            }
+            weigh(t);
             for (int j = 0; j < step.topK; j++) {
                 int e = step.choice(t, j);
-                if (assignment.kind(t, e) != SlotKind.PRIMARY) {
-                    droppedExpert[dropped++] = e;
-                }
+                boolean kept = assignment.keepsPrimary(t, e);
+                stats.choice(t, e, kept);
+                // Written always, kept by advancing: drops are too irregular for a branch to predict.
+                droppedExpert[dropped] = e;
+                dropped += kept ? 0 : 1;
             }
             droppedStart[t + 1] = dropped;
         }
-        droppedExpert = Arrays.copyOf(droppedExpert, dropped);
-        RoutingStats stats = new StatsCollector(step, slotStart, slotExpert, slotKind, droppedExpert.length).collect();
         return new RoutingResult(step.sourceRank, slotStart, slotExpert, slotKind, slotWeight, slotMultiplicity,
-                droppedStart, droppedExpert, stats);
+                droppedStart, Arrays.copyOf(droppedExpert, dropped), stats.collect(slotStart));
     }
 
     /** Fills the combine weights of token {@code t}'s slots (section 1 "Combine weights" and 2.6 step 4). */
     private void weigh(int t) {
         int from = slotStart[t];
         int to = slotStart[t + 1];
-        if (step.config.policy().rectifies()) {
+        if (rectifies) {
             weighRectified(t, from, to);
             return;
         }
-        Weights weights = step.config.weights();
-        double denominator = 1.0;
+        if (weights == Weights.RAW) {
+            for (int i = from; i < to; i++) {
+                slotWeight[i] = step.score(t, slotExpert[i]);
+            }
+            return;
+        }
+        double denominator = 0;
         if (weights == Weights.TOPK) {
-            denominator = 0;
             for (int j = 0; j < step.topK; j++) {
                 denominator += step.score(t, step.choice(t, j));
             }
-        } else if (weights == Weights.KEPT) {
-            denominator = 0;
+        } else {
             for (int i = from; i < to; i++) {
                 denominator += step.score(t, slotExpert[i]);
             }

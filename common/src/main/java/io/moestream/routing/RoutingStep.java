@@ -68,14 +68,26 @@ final class RoutingStep {
                 throw new IllegalArgumentException("token " + t + ": logit row has " + (row == null ? 0 : row.length)
                         + " values, expected one per expert (" + placement.experts() + ")");
             }
-            for (int e = 0; e < row.length; e++) {
-                if (!Double.isFinite(row[e])) {
-                    throw new IllegalArgumentException("token " + t + ", expert " + e + ": logit is " + row[e]
-                            + ", expected a finite number");
-                }
+            // A NaN or an infinity makes the row's sum non-finite, so one test per row finds every bad
+            // row; only then (or when finite values overflow the sum) is each value looked at.
+            double sum = 0;
+            for (double v : row) {
+                sum += v;
+            }
+            if (!Double.isFinite(sum)) {
+                requireFinite(t, row);
             }
         }
         return new RoutingStep(config, placement, logits, sourceRank);
+    }
+
+    private static void requireFinite(int token, double[] row) {
+        for (int e = 0; e < row.length; e++) {
+            if (!Double.isFinite(row[e])) {
+                throw new IllegalArgumentException("token " + token + ", expert " + e + ": logit is " + row[e]
+                        + ", expected a finite number");
+            }
+        }
     }
 
     /**

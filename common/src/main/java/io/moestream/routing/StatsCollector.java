@@ -3,53 +3,58 @@ package io.moestream.routing;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Computes the section-3 statistics of a step from its final slots. */
+/**
+ * Computes the section-3 statistics of a step while its result is assembled: the assembler reports
+ * every top-k choice and every kept slot once, in token order, so the statistics cost no pass of
+ * their own over the step.
+ */
 final class StatsCollector {
 
     private final RoutingStep step;
-    private final int[] slotStart;
-    private final int[] slotExpert;
-    private final byte[] slotKind;
-    private final int dropped;
+    private final int[] demand;
+    private final int[] load;
+    private final int[] byKind = new int[SlotKind.values().length];
+    private int dropped;
+    private double topKMass;
+    private double keptMass;
 
-    StatsCollector(RoutingStep step, int[] slotStart, int[] slotExpert, byte[] slotKind, int dropped) {
+    StatsCollector(RoutingStep step) {
         this.step = step;
-        this.slotStart = slotStart;
-        this.slotExpert = slotExpert;
-        this.slotKind = slotKind;
-        this.dropped = dropped;
+        this.demand = new int[step.experts];
+        this.load = new int[step.experts];
     }
 
-    RoutingStats collect() {
-        Placement placement = step.placement;
-        int[] demand = new int[step.experts];
-        double topKMass = 0;
-        for (int t = 0; t < step.tokens; t++) {
-            for (int j = 0; j < step.topK; j++) {
-                int e = step.choice(t, j);
-                demand[e]++;
-                topKMass += step.score(t, e);
-            }
-        }
-        int[] load = new int[step.experts];
-        int[] rankLoad = new int[placement.ranks()];
-        int[] byKind = new int[SlotKind.values().length];
-        int crossRank = 0;
+    /** One of the token's top-k choices, {@code kept} when its expert keeps it as a primary slot. */
+    void choice(int token, int expert, boolean kept) {
+        demand[expert]++;
+        topKMass += step.score(token, expert);
+        dropped += kept ? 0 : 1;
+    }
+
+    /** One kept slot; {@code kind} is the slot kind's ordinal. */
+    void slot(int token, int expert, int kind) {
+        load[expert]++;
+        byKind[kind]++;
+        keptMass += step.score(token, expert);
+    }
+
+    /** The statistics, given the assembled per-token slot offsets. */
+    RoutingStats collect(int[] slotStart) {
         int withoutSlot = 0;
-        double keptMass = 0;
         for (int t = 0; t < step.tokens; t++) {
             if (slotStart[t] == slotStart[t + 1]) {
                 withoutSlot++;
             }
-            for (int i = slotStart[t]; i < slotStart[t + 1]; i++) {
-                int e = slotExpert[i];
-                load[e]++;
-                rankLoad[placement.rankOf(e)]++;
-                byKind[slotKind[i]]++;
-                keptMass += step.score(t, e);
-                if (placement.rankOf(e) != step.sourceRank) {
-                    crossRank++;
-                }
+        }
+        // Per rank from per expert: E additions instead of a placement lookup per slot.
+        Placement placement = step.placement;
+        int[] rankLoad = new int[placement.ranks()];
+        int crossRank = 0;
+        for (int e = 0; e < step.experts; e++) {
+            int rank = placement.rankOf(e);
+            rankLoad[rank] += load[e];
+            if (rank != step.sourceRank) {
+                crossRank += load[e];
             }
         }
         Integer vacancy = null;
@@ -63,7 +68,7 @@ final class StatsCollector {
                 vacancy += Math.max(0, step.budget[g] - groupLoad[g]);
             }
         }
-        int kept = slotExpert.length;
+        int kept = slotStart[step.tokens];
         return new RoutingStats(step.tokens, step.topK, step.capacity, list(demand), list(load), list(rankLoad),
                 kept, byKind[SlotKind.PRIMARY.ordinal()], dropped, byKind[SlotKind.REROUTED.ordinal()],
                 byKind[SlotKind.EXPANDED.ordinal()], byKind[SlotKind.RECTIFIED.ordinal()],

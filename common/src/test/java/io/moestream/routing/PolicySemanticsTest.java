@@ -204,6 +204,22 @@ class PolicySemanticsTest {
         assertThat(result.dropped(1)).as("dropped experts of token 1 in\n%s", result).containsExactly(0);
     }
 
+    /**
+     * A thousand tokens with the same row all choose expert 0 with the same score, and its 500 places
+     * go to the lowest token indices. An expert's bucket this large and this tied is what makes the
+     * selection give up partitioning and sort, a path the small random steps never reach.
+     */
+    @Test
+    void aLargeBucketOfEqualScoresKeepsTheLowestTokenIndices() {
+        double[][] logits = new double[1000][];
+        Arrays.setAll(logits, t -> new double[] {1, 0});
+        RoutingConfig tokenDrop = RoutingConfig.builder(Policy.TOKEN_DROP, 1).capacityFactor(1.0).build();
+        RoutingResult result = new Router(tokenDrop, Placement.contiguous(2, 1)).route(logits, 0);
+        assertThat(result.capacity()).isEqualTo(500);
+        assertThat(IntStream.range(0, 1000).filter(t -> !result.kept(t).isEmpty()).toArray())
+                .isEqualTo(IntStream.range(0, 500).toArray());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("steps")
     void intraGpuRectificationAddsOneLocalSlotStandingForTheDroppedOnes(RandomStep step) {
