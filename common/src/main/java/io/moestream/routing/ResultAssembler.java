@@ -1,5 +1,6 @@
 package io.moestream.routing;
 
+import io.moestream.routing.Options.ScoreFunction;
 import io.moestream.routing.Options.Weights;
 
 import java.util.Arrays;
@@ -17,6 +18,7 @@ final class ResultAssembler {
     private final StatsCollector stats;
     private final boolean rectifies;
     private final Weights weights;
+    private final boolean softmaxScores;
 
     private ResultAssembler(RoutingStep step, Assignment assignment) {
         this.step = step;
@@ -24,6 +26,7 @@ final class ResultAssembler {
         this.stats = new StatsCollector(step);
         this.rectifies = step.config.policy().rectifies();
         this.weights = step.config.weights();
+        this.softmaxScores = step.config.scoreFunction() == ScoreFunction.SOFTMAX;
         int slots = assignment.slots();
         slotStart = new int[step.tokens + 1];
         slotExpert = new int[slots];
@@ -91,17 +94,32 @@ final class ResultAssembler {
         }
     }
 
-    /** Softmax of the logits over the final slots, each counted with its multiplicity. */
+    /**
+     * Softmax of the logits over the final slots, each counted with its multiplicity. Softmax scores
+     * are already {@code exp(a)} over one denominator per row, so renormalising them over the slots
+     * gives that softmax without an exponential per slot; sigmoid scores are not, and need them.
+     */
     private void weighRectified(int t, int from, int to) {
-        double[] a = step.logits[t];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = from; i < to; i++) {
-            max = Math.max(max, a[slotExpert[i]]);
-        }
         double sum = 0;
-        for (int i = from; i < to; i++) {
-            slotWeight[i] = slotMultiplicity[i] * Math.exp(a[slotExpert[i]] - max);
-            sum += slotWeight[i];
+        if (softmaxScores) {
+            for (int i = from; i < to; i++) {
+                slotWeight[i] = slotMultiplicity[i] * step.score(t, slotExpert[i]);
+                sum += slotWeight[i];
+            }
+        }
+        // The scores of slots far below the row's best logit, the very slots rectification adds, can
+        // underflow to zero; exponentials taken from the slots' own maximum cannot.
+        if (!(sum >= Double.MIN_NORMAL)) {
+            double[] a = step.logits[t];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = from; i < to; i++) {
+                max = Math.max(max, a[slotExpert[i]]);
+            }
+            sum = 0;
+            for (int i = from; i < to; i++) {
+                slotWeight[i] = slotMultiplicity[i] * Math.exp(a[slotExpert[i]] - max);
+                sum += slotWeight[i];
+            }
         }
         for (int i = from; i < to; i++) {
             slotWeight[i] /= sum;

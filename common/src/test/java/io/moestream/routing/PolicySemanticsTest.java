@@ -220,6 +220,19 @@ class PolicySemanticsTest {
                 .isEqualTo(IntStream.range(0, 500).toArray());
     }
 
+    /**
+     * Token 1 loses expert 0 to token 0 and is rectified onto expert 1, whose logit lies 1000 below:
+     * its softmax score underflows to zero, yet the slot is the token's only one and weighs 1.
+     */
+    @Test
+    void aRectifiedSlotFarBelowTheRowsBestLogitStillWeighsOne() {
+        double[][] logits = {{0, -1000}, {0, -1000}};
+        RoutingConfig rectify = RoutingConfig.builder(Policy.RECTIFY_IR, 1).capacityFactor(1.0).build();
+        RoutingResult result = new Router(rectify, Placement.contiguous(2, 1)).route(logits, 0);
+        assertThat(result.kept(1)).as("slots of token 1 in\n%s", result)
+                .containsExactly(new Slot(1, SlotKind.RECTIFIED, 1.0, 1));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("steps")
     void intraGpuRectificationAddsOneLocalSlotStandingForTheDroppedOnes(RandomStep step) {
