@@ -83,8 +83,7 @@ public class ExpertBenchmark {
         d = s.hidden();
         f = s.ffn();
         SplittableRandom random = new SplittableRandom(42);
-        ExpertWeights weights = new ExpertWeights(d, f, Uniform.floats(random, f * d, 1 / Math.sqrt(d)),
-                Uniform.floats(random, f * d, 1 / Math.sqrt(d)), Uniform.floats(random, d * f, 1 / Math.sqrt(f)));
+        ExpertWeights weights = Uniform.expert(random, d, f);
         x = Uniform.floats(random, tokens * d, 1);
         y = new float[tokens * d];
         kernel = new OpenBlasExpertKernel(Map.of(0, weights), 0);

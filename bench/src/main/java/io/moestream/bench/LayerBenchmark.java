@@ -1,18 +1,7 @@
 package io.moestream.bench;
 
-import io.moestream.expert.ExpertWeights;
-import io.moestream.generate.SkewModel;
 import io.moestream.kernels.OpenBlasExpertKernel;
-import io.moestream.layer.GateProjection;
 import io.moestream.layer.MoeLayer;
-import io.moestream.routing.Placement;
-import io.moestream.routing.Policy;
-import io.moestream.routing.Router;
-import io.moestream.routing.RoutingConfig;
-import io.moestream.routing.SpecName;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,9 +16,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * One MoE-layer forward in process (gate, policy, OpenBLAS expert FFNs grouped by expert, combine)
- * at the expert shapes of {@link ExpertBenchmark}, per policy at capacity factor 1.0, on hidden
- * states and a gate from the generator's skew model, so routing is as unbalanced as real text makes
- * it. The report turns the time per forward into tokens per second.
+ * of a {@link BenchLayer}, per policy at capacity factor 1.0. The report turns the time per forward
+ * into tokens per second.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -45,33 +33,15 @@ public class LayerBenchmark {
         @Param({"512", "4096"})
         public int tokens;
 
-        int hidden;
-        int experts;
-        int topK;
-        float[] gate;
+        BenchLayer layer;
         float[] x;
         OpenBlasExpertKernel kernel;
 
         @Setup(Level.Trial)
         public void setUp() {
-            ExpertBenchmark.Shape s = ExpertBenchmark.Shape.named(shape);
-            hidden = s.hidden();
-            experts = shape.equals("olmoe") ? 64 : 8;
-            topK = shape.equals("olmoe") ? 8 : 2;
-            SkewModel skew = new SkewModel(hidden, experts, shape.equals("olmoe") ? 0.7 : 0.8, 1);
-            gate = skew.gate();
-            x = new float[tokens * hidden];
-            SplittableRandom random = new SplittableRandom(7);
-            for (int t = 0; t < tokens; t++) {
-                skew.embeddingRow(random.nextInt(100_000), x, t * hidden);
-            }
-            Map<Integer, ExpertWeights> weights = new HashMap<>();
-            for (int e = 0; e < experts; e++) {
-                weights.put(e, new ExpertWeights(hidden, s.ffn(), Uniform.floats(random, s.ffn() * hidden,
-                        1 / Math.sqrt(hidden)), Uniform.floats(random, s.ffn() * hidden, 1 / Math.sqrt(hidden)),
-                        Uniform.floats(random, hidden * s.ffn(), 1 / Math.sqrt(s.ffn()))));
-            }
-            kernel = new OpenBlasExpertKernel(weights, 0);
+            layer = new BenchLayer(shape);
+            x = layer.hiddenStates(tokens);
+            kernel = new OpenBlasExpertKernel(layer.weights, 0);
         }
 
         @TearDown(Level.Trial)
@@ -91,10 +61,7 @@ public class LayerBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Layer l) {
-            RoutingConfig config = RoutingConfig.builder(SpecName.parse(Policy.class, "policy", policy), l.topK)
-                    .capacityFactor(1.0).build();
-            Router router = new Router(config, Placement.contiguous(l.experts, l.experts == 8 ? 4 : 8));
-            layer = new MoeLayer(l.hidden, new GateProjection(l.hidden, l.experts, l.gate), router, l.kernel, null);
+            layer = l.layer.layer(policy, l.kernel);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.moestream.bench;
 
+import io.moestream.expert.ExpertWeights;
+
 import java.util.SplittableRandom;
 
 /** Random benchmark operands: cheap to draw, with a chosen standard deviation. */
@@ -16,5 +18,11 @@ final class Uniform {
             values[i] = (float) random.nextDouble(-half, half);
         }
         return values;
+    }
+
+    /** One expert's weights, scaled as trained ones are, so that activations stay of order 1. */
+    static ExpertWeights expert(SplittableRandom random, int hidden, int ffn) {
+        return new ExpertWeights(hidden, ffn, floats(random, ffn * hidden, 1 / Math.sqrt(hidden)),
+                floats(random, ffn * hidden, 1 / Math.sqrt(hidden)), floats(random, hidden * ffn, 1 / Math.sqrt(ffn)));
     }
 }

@@ -3,46 +3,30 @@ package io.moestream.kernels;
 import io.moestream.expert.ExpertWeights;
 import io.moestream.expert.HostedExperts;
 import jcuda.Pointer;
-import jcuda.driver.CUcontext;
 import jcuda.driver.CUdeviceptr;
 
 import java.util.Map;
 
-import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 /**
  * Everything a {@link CudaExpertKernel} holds on the GPU, and its forward pass. Lives on the CUDA owner
  * thread: made there, used there, closed there.
- *
- * <p>The device's primary context is used rather than a context of our own because cuBLAS (through the
- * runtime API) works in the primary context; the driver API calls and cuBLAS then share buffers.
  */
 final class DeviceExperts implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(DeviceExperts.class.getName());
 
-    private final CudaDevice device;
-    private CUcontext context;
-    private PtxKernels kernels;
-    private DeviceGemm gemm;
+    private final DeviceContext context;
     private HostedExperts<DeviceExpert> experts;
     /** Holds X until the first GEMM has read it, then receives Y. */
     private final DeviceFloats rowsInOut = new DeviceFloats();
     private final DeviceFloats h = new DeviceFloats();
 
     DeviceExperts(Map<Integer, ExpertWeights> weights) {
-        device = CudaDevice.first();
+        context = new DeviceContext(DeviceExperts::chooseGemm);
         try {
-            CUcontext primary = new CUcontext();
-            cuDevicePrimaryCtxRetain(primary, device.handle());
-            context = primary;
-            cuCtxSetCurrent(context);
-            kernels = new PtxKernels();
-            gemm = chooseGemm(kernels);
             experts = new HostedExperts<>(weights, DeviceExpert::new, DeviceExpert::close);
         } catch (RuntimeException | Error e) {
             close();
@@ -56,21 +40,17 @@ final class DeviceExperts implements AutoCloseable {
         if (rows == 0) {
             return;
         }
-        int d = e.hidden;
-        int f = e.ffn;
-        long ioBytes = (long) rows * d * Float.BYTES;
-        CUdeviceptr io = rowsInOut.ensure((long) rows * d);
-        CUdeviceptr hs = h.ensure((long) rows * 2 * f);
+        long ioBytes = (long) rows * e.hidden * Float.BYTES;
+        CUdeviceptr io = rowsInOut.ensure((long) rows * e.hidden);
+        CUdeviceptr hs = h.ensure((long) rows * 2 * e.ffn);
         cuMemcpyHtoD(io, Pointer.to(x), ioBytes);
-        gemm.nt(rows, 2 * f, d, io, d, e.w13, d, hs, 2 * f);
-        kernels.swigluGate(rows, f, hs);
-        gemm.nt(rows, d, f, hs, 2 * f, e.w2, f, io, d);
+        context.ffn(e, rows, io, hs, io, DeviceContext.LaunchHook.NONE);
         // Synchronous: returns once the kernels before it on the default stream are done.
         cuMemcpyDtoH(Pointer.to(y), io, ioBytes);
     }
 
     String description() {
-        return "gpu (" + device.name() + ", " + gemm.name() + ")";
+        return "gpu (" + context.device().name() + ", " + context.gemmName() + ")";
     }
 
     @Override
@@ -80,18 +60,7 @@ final class DeviceExperts implements AutoCloseable {
         }
         rowsInOut.close();
         h.close();
-        if (gemm != null) {
-            gemm.close();
-            gemm = null;
-        }
-        if (kernels != null) {
-            kernels.close();
-            kernels = null;
-        }
-        if (context != null) {
-            cuDevicePrimaryCtxRelease(device.handle());
-            context = null;
-        }
+        context.close();
     }
 
     private static DeviceGemm chooseGemm(PtxKernels kernels) {
