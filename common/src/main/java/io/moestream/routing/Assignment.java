@@ -20,6 +20,8 @@ final class Assignment {
     private final long[] present;
     private final int words;
     private final int[] multiplicity;
+    /** Per token, its kept primary slots. */
+    private final int[] primaries;
     private final int[] groupLoad;
     private int slots;
 
@@ -29,17 +31,21 @@ final class Assignment {
         this.words = (step.experts + 63) >>> 6;
         this.present = new long[step.tokens * words];
         this.multiplicity = new int[step.tokens];
+        this.primaries = new int[step.tokens];
         this.groupLoad = new int[step.budget.length];
     }
 
     void keep(int token, int expert, SlotKind slotKind) {
         int at = token * step.experts + expert;
-        if (kind[at] == 0) {
+        int old = kind[at];
+        int code = slotKind.ordinal() + 1;
+        if (old == 0) {
             present[token * words + (expert >>> 6)] |= 1L << expert;
             groupLoad[step.groupOf[expert]]++;
             slots++;
         }
-        kind[at] = (byte) (slotKind.ordinal() + 1);
+        primaries[token] += (code == PRIMARY_CODE ? 1 : 0) - (old == PRIMARY_CODE ? 1 : 0);
+        kind[at] = (byte) code;
     }
 
     /** Keeps the token's Intra-GPU Rectification slot, standing for {@code dropped} dropped slots. */
@@ -54,6 +60,7 @@ final class Assignment {
             present[token * words + (expert >>> 6)] &= ~(1L << expert);
             groupLoad[step.groupOf[expert]]--;
             slots--;
+            primaries[token] -= kind[at] == PRIMARY_CODE ? 1 : 0;
             kind[at] = 0;
         }
     }
@@ -103,12 +110,6 @@ final class Assignment {
     }
 
     int primaryCount(int token) {
-        int count = 0;
-        for (int j = 0; j < step.topK; j++) {
-            if (keepsPrimary(token, step.choice(token, j))) {
-                count++;
-            }
-        }
-        return count;
+        return primaries[token];
     }
 }

@@ -1,9 +1,5 @@
 package io.moestream.routing;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-
 /**
  * {@code token-reroute} with {@code mode greedy} (2.4), run after {@code token-drop}: dropped
  * slots, best score first, move to the token's best expert that still has room. One pass, so it
@@ -13,19 +9,21 @@ final class GreedyReroute implements RoutingStage {
 
     @Override
     public void apply(RoutingStep step, Assignment assignment) {
-        List<int[]> dropped = new ArrayList<>();
+        int[] token = new int[step.tokens * step.topK];
+        double[] score = new double[token.length];
+        int dropped = 0;
         for (int t = 0; t < step.tokens; t++) {
             for (int j = 0; j < step.topK; j++) {
                 int e = step.choice(t, j);
                 if (!assignment.keepsPrimary(t, e)) {
-                    dropped.add(new int[] {t, e});
+                    token[dropped] = t;
+                    score[dropped++] = step.score(t, e);
                 }
             }
         }
-        // Stable sort: equal scores stay in token order, as the spec's tie-break asks.
-        dropped.sort(Comparator.comparingDouble((int[] slot) -> step.score(slot[0], slot[1])).reversed());
-        for (int[] slot : dropped) {
-            int t = slot[0];
+        // Listed by token, so the stable order leaves equal scores in token order, as the spec's tie-break asks.
+        for (int slot : StableOrder.byDescendingKey(score, dropped)) {
+            int t = token[slot];
             int best = -1;
             for (int e = 0; e < step.experts; e++) {
                 if (!assignment.has(t, e) && assignment.hasRoom(e)
