@@ -9,14 +9,17 @@ import java.util.Map;
 final class OutputCheck {
 
     /** f32 on the wire is exact; what is left is summation order in the expert kernels and the combine. */
-    static final double TOLERANCE = 1e-4;
+    static final double F32_TOLERANCE = 1e-4;
 
     private final PipelineClient client;
     private final ReferenceLayer reference;
+    private final double tolerance;
 
-    OutputCheck(PipelineClient client, ReferenceLayer reference) {
+    /** @param tolerance the relative L2 error allowed against the reference */
+    OutputCheck(PipelineClient client, ReferenceLayer reference, double tolerance) {
         this.client = client;
         this.reference = reference;
+        this.tolerance = tolerance;
     }
 
     void assertMatchesReference(Result result, Map<String, ?> control) {
@@ -25,6 +28,6 @@ final class OutputCheck {
         float[] expected = reference.forRequest(result.id(), client.awaitBatches(result.id()), control);
         assertThat(result.outputs()).as("outputs of %s", result.id()).hasSameSizeAs(expected);
         assertThat(OutputDistance.relativeL2(result.outputs(), expected)).as("relative L2 error of %s", result.id())
-                .isLessThan(TOLERANCE);
+                .isLessThan(tolerance);
     }
 }

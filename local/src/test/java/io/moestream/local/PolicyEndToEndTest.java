@@ -26,7 +26,7 @@ class PolicyEndToEndTest {
     @BeforeAll
     static void connect(LocalStack stack) {
         client = new PipelineClient(stack);
-        check = new OutputCheck(client, new ReferenceLayer(stack.settings()));
+        check = new OutputCheck(client, new ReferenceLayer(stack.settings()), OutputCheck.F32_TOLERANCE);
     }
 
     @AfterAll

@@ -67,7 +67,8 @@ class ServiceRestartEndToEndTest {
                 client.sendPrompt(id, PolicyEndToEndTest.PROMPT);
                 return client.awaitResult(id);
             });
-            OutputCheck check = new OutputCheck(client, new ReferenceLayer(stack.settings()));
+            OutputCheck check = new OutputCheck(client, new ReferenceLayer(stack.settings()),
+                    OutputCheck.F32_TOLERANCE);
 
             List<String> ids = new ArrayList<>();
             AtomicBoolean sending = new AtomicBoolean(true);

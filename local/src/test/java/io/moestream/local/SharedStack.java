@@ -35,15 +35,22 @@ final class SharedStack implements ParameterResolver {
     }
 
     private static LocalStack start() {
+        return builder(new MoeSettings(null, null, 0, RANKS, null, null, CONFIGURED_ROUTING)).start();
+    }
+
+    /**
+     * A stack as the end-to-end tests run it, on {@code settings}: free ports, the Java expert
+     * kernel, one prompt per step, deadlines that a restarting service cannot miss.
+     */
+    static LocalStack.Builder builder(MoeSettings settings) {
         return LocalStack.builder()
                 .brokerPort(0)
                 .ports(ServicePorts.ANY)
-                .settings(new MoeSettings(null, null, 0, RANKS, null, null, CONFIGURED_ROUTING))
+                .settings(settings)
                 .property("moe.expert.backend", "java")
                 .property("moe.gateway.max-tokens-per-step", Integer.toString(MAX_TOKENS_PER_STEP))
                 // An expert service restarting on two busy cores must not make its batches degraded.
                 .property("moe.gateway.deadline-ms", "60000")
-                .readyTimeout(Duration.ofSeconds(90))
-                .start();
+                .readyTimeout(Duration.ofSeconds(90));
     }
 }
