@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Routing benchmark of issue #2: every policy's time per step as a ratio to the plain top-k router.
-# Takes about four minutes on two cores. Usage: bench/routing-bench.sh [results.json]
+# Takes about five minutes on two cores. Usage: bench/routing-bench.sh [results.json]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 json="$(realpath -m "${1:-$root/bench/target/routing-bench.json}")"
