@@ -106,7 +106,7 @@ public final class GpuCheck {
                 "--out", "bench/target/gpu-check/java.json",
                 "--backend", "gpu",
                 "--tokens", String.join(",", params(ExpertBenchmark.class, "tokens")),
-                "--layer-tokens", String.join(",", params(LayerBenchmark.Layer.class, "tokens"))));
+                "--layer-tokens", String.join(",", params(LayerBenchmark.Layer.class, "batch"))));
         for (int i = 0; i < args.length; i += 2) {
             if (!options.containsKey(args[i]) || i + 1 == args.length) {
                 throw new IllegalArgumentException("usage: GpuCheck [OPTION VALUE]..., options and defaults: " + options);
@@ -144,7 +144,7 @@ public final class GpuCheck {
         for (ExpertBenchmark.Shape shape : ExpertBenchmark.Shape.ALL) {
             step("expert FFN " + shape.name(), () -> benchShape(shape));
         }
-        for (String shape : params(LayerBenchmark.Layer.class, "shape")) {
+        for (String shape : params(LayerBenchmark.Layer.class, "model")) {
             step("layer " + shape, () -> layer(shape));
         }
         long failed = checks.stream().filter(c -> !c.pass()).count();

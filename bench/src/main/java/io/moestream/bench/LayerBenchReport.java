@@ -8,7 +8,7 @@ import org.openjdk.jmh.runner.RunnerException;
 
 /**
  * Runs {@link LayerBenchmark} and prints each layer forward as tokens per second and as a ratio to
- * dropless of the same shape and batch in the same run.
+ * dropless of the same shape and batch, measured just before it.
  *
  * <p>Arguments: {@code [jsonFile]}; the JMH results are also written there as JSON.
  */
@@ -34,14 +34,14 @@ public final class LayerBenchReport {
             }
         }
         for (RunResult result : results) {
-            int tokens = Integer.parseInt(result.getParams().getParam("tokens"));
+            int tokens = Integer.parseInt(result.getParams().getParam("batch"));
             double ms = result.getPrimaryResult().getScore();
-            System.out.printf("%-14s %6d %-14s %11.1f %11.0f %14.2f%n", result.getParams().getParam("shape"), tokens,
+            System.out.printf("%-14s %6d %-14s %11.1f %11.0f %14.2f%n", result.getParams().getParam("model"), tokens,
                     result.getParams().getParam("policy"), ms, tokens / (ms / 1000), ms / dropless.get(layer(result)));
         }
     }
 
     private static String layer(RunResult result) {
-        return result.getParams().getParam("shape") + "/" + result.getParams().getParam("tokens");
+        return result.getParams().getParam("model") + "/" + result.getParams().getParam("batch");
     }
 }

@@ -23,15 +23,21 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class LayerBenchmark {
 
-    /** Layer shapes: mixtral-small (E=8, k=2, d=1024, F=3584) and olmoe (E=64, k=8, d=2048, F=1024). */
+    /**
+     * A layer shape and batch. Their parameters are named so that {@code policy} sorts after them: JMH
+     * varies the parameter named last fastest, so the policies of one shape and batch run back to back
+     * and each ratio to dropless spans minutes, not the whole run, of a shared machine's drift.
+     */
     @State(Scope.Benchmark)
     public static class Layer {
 
+        /** mixtral-small (E=8, k=2, d=1024, F=3584) or olmoe (E=64, k=8, d=2048, F=1024). */
         @Param({"mixtral-small", "olmoe"})
-        public String shape;
+        public String model;
 
+        /** Tokens per forward. */
         @Param({"512", "4096"})
-        public int tokens;
+        public int batch;
 
         BenchLayer layer;
         float[] x;
@@ -39,8 +45,8 @@ public class LayerBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            layer = new BenchLayer(shape);
-            x = layer.hiddenStates(tokens);
+            layer = new BenchLayer(model);
+            x = layer.hiddenStates(batch);
             kernel = new OpenBlasExpertKernel(layer.weights, 0);
         }
 
@@ -67,6 +73,6 @@ public class LayerBenchmark {
 
     @Benchmark
     public float[] forward(Layer l, Routing r) {
-        return r.layer.forward(l.x, l.tokens, 0).output();
+        return r.layer.forward(l.x, l.batch, 0).output();
     }
 }
