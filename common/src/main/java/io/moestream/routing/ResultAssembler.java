@@ -53,16 +53,15 @@ final class ResultAssembler {
             weigh(t);
             for (int j = 0; j < step.topK; j++) {
                 int e = step.choice(t, j);
-                boolean kept = assignment.keepsPrimary(t, e);
-                stats.choice(t, e, kept);
+                stats.choice(t, e);
                 // Written always, kept by advancing: drops are too irregular for a branch to predict.
                 droppedExpert[dropped] = e;
-                dropped += kept ? 0 : 1;
+                dropped += assignment.keepsPrimary(t, e) ? 0 : 1;
             }
             droppedStart[t + 1] = dropped;
         }
         return new RoutingResult(step.sourceRank, slotStart, slotExpert, slotKind, slotWeight, slotMultiplicity,
-                droppedStart, Arrays.copyOf(droppedExpert, dropped), stats.collect(slotStart));
+                droppedStart, Arrays.copyOf(droppedExpert, dropped), stats.collect(slotStart, dropped));
     }
 
     /** Fills the combine weights of token {@code t}'s slots (section 1 "Combine weights" and 2.6 step 4). */

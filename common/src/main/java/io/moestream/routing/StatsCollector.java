@@ -14,7 +14,6 @@ final class StatsCollector {
     private final int[] demand;
     private final int[] load;
     private final int[] byKind = new int[SlotKind.values().length];
-    private int dropped;
     private double topKMass;
     private double keptMass;
 
@@ -24,11 +23,10 @@ final class StatsCollector {
         this.load = new int[step.experts];
     }
 
-    /** One of the token's top-k choices, {@code kept} when its expert keeps it as a primary slot. */
-    void choice(int token, int expert, boolean kept) {
+    /** One of the token's top-k choices. */
+    void choice(int token, int expert) {
         demand[expert]++;
         topKMass += step.score(token, expert);
-        dropped += kept ? 0 : 1;
     }
 
     /** One kept slot; {@code kind} is the slot kind's ordinal. */
@@ -38,8 +36,8 @@ final class StatsCollector {
         keptMass += step.score(token, expert);
     }
 
-    /** The statistics, given the assembled per-token slot offsets. */
-    RoutingStats collect(int[] slotStart) {
+    /** The statistics, given the assembled per-token slot offsets and the number of dropped slots. */
+    RoutingStats collect(int[] slotStart, int dropped) {
         int withoutSlot = 0;
         for (int t = 0; t < step.tokens; t++) {
             if (slotStart[t] == slotStart[t + 1]) {
