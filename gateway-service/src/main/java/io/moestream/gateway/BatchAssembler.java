@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -24,14 +25,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reassembly of batches: collects a batch's manifest and expert outputs from {@code expert-outputs}
- * in a persistent store keyed by batch id, combines the batch with {@link BatchReassembly} once every
- * expert has answered, or once its deadline has passed with the missing experts' slots dropped, and
- * forwards one {@link RequestPart.Piece} per request span, keyed by request id. Records that cannot be
- * used go to the dead-letter sink; the stream goes on.
+ * in persistent stores, each part stored once under its own key next to a small header per batch id
+ * ({@link PendingBatch}); combines the batch with {@link BatchReassembly} once every expert has
+ * answered, or once its deadline has passed with the missing experts' slots dropped, and forwards one
+ * {@link RequestPart.Piece} per request span, keyed by request id. Rows are checked against the
+ * manifest as soon as both are there, so the header knows when the batch is complete and the parts are
+ * read back once, to combine them. Records that cannot be used go to the dead-letter sink; the stream
+ * goes on.
  */
 final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchAssembler.class);
+    private static final StringSerializer PREFIX = new StringSerializer();
 
     private final ReassemblyTopology.Names names;
     private final int hidden;
@@ -39,7 +44,8 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
     private final DeadLetters deadLetters;
     private final GatewayMetrics metrics;
     private ProcessorContext<byte[], byte[]> context;
-    private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> headers;
+    private KeyValueStore<String, byte[]> parts;
 
     BatchAssembler(ReassemblyTopology.Names names, int hidden, long deadlineMs, DeadLetters deadLetters,
                    GatewayMetrics metrics) {
@@ -53,8 +59,9 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
-        this.store = context.getStateStore(ReassemblyTopology.BATCH_STORE);
-        // A quarter of the deadline keeps a late batch's overrun small without scanning the store often.
+        this.headers = context.getStateStore(ReassemblyTopology.BATCH_HEADER_STORE);
+        this.parts = context.getStateStore(ReassemblyTopology.BATCH_PART_STORE);
+        // A quarter of the deadline keeps a late batch's overrun small without scanning the headers often.
         long interval = Math.max(50, Math.min(1000, deadlineMs / 4));
         context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::expire);
     }
@@ -73,57 +80,129 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
                     "undecodable expert-outputs record: " + e.getMessage());
             return;
         }
-        byte[] stored = store.get(part.batchId());
-        PendingBatch pending = stored == null ? new PendingBatch(System.currentTimeMillis(), List.of())
+        String batchId = part.batchId();
+        byte[] stored = headers.get(batchId);
+        PendingBatch pending = stored == null ? PendingBatch.startedAt(System.currentTimeMillis())
                 : PendingBatch.fromBytes(stored);
-        settle(part.batchId(), pending.with(received), false);
+        if (part instanceof RoutingManifest manifest) {
+            // A second manifest of a batch is a redelivery: the first one stands.
+            if (!pending.hasManifest()) {
+                takeManifest(batchId, pending, manifest, received);
+            }
+        } else {
+            takeRows(batchId, pending, (ExpertRows) part, received);
+        }
+    }
+
+    /**
+     * Checks the rows that came before the manifest against it (those that do not fit are dead-lettered,
+     * redeliveries dropped), then completes the batch or stores the manifest.
+     */
+    private void takeManifest(String batchId, PendingBatch pending, RoutingManifest manifest,
+                              PendingBatch.Received received) {
+        BatchReassembly reassembly = new BatchReassembly(manifest, hidden);
+        PendingBatch next = pending.withManifest(manifest.createdAtMillis(), manifest.expertsWithRows().length);
+        List<KeyValue<String, PendingBatch.Received>> early = parts(batchId);
+        List<KeyValue<String, PendingBatch.Received>> refused = new ArrayList<>();
+        for (KeyValue<String, PendingBatch.Received> stored : early) {
+            ExpertRows rows = (ExpertRows) BatchPart.fromBytes(stored.value.value());
+            if (accept(reassembly, rows, stored.value)) {
+                next = next.withAnswered(rows.expert());
+            } else {
+                refused.add(stored);
+            }
+        }
+        if (reassembly.isComplete()) {
+            complete(reassembly);
+            forget(batchId, early);
+        } else {
+            refused.forEach(p -> parts.delete(p.key));
+            parts.put(PendingBatch.partKey(batchId, next.manifestPart()), received.toBytes());
+            headers.put(batchId, next.toBytes());
+        }
+    }
+
+    /**
+     * Stores rows that fit the manifest (or await it) under their own key; completes the batch once they
+     * are the last ones it waits for.
+     */
+    private void takeRows(String batchId, PendingBatch pending, ExpertRows rows, PendingBatch.Received received) {
+        if (pending.hasManifest()) {
+            if (!accept(new BatchReassembly(manifest(batchId, pending), hidden), rows, received)
+                    || pending.hasAnswered(rows.expert())) {
+                return;
+            }
+            pending = pending.withAnswered(rows.expert());
+        }
+        parts.put(PendingBatch.partKey(batchId, pending.parts()), received.toBytes());
+        PendingBatch next = pending.withPart();
+        if (next.isComplete()) {
+            settle(batchId, next);
+        } else {
+            headers.put(batchId, next.toBytes());
+        }
     }
 
     /** Completes the batches whose deadline has passed. */
     private void expire(long now) {
-        List<KeyValue<String, byte[]>> expired = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> all = store.all()) {
+        List<KeyValue<String, PendingBatch>> expired = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> all = headers.all()) {
             all.forEachRemaining(entry -> {
                 if (now - PendingBatch.sinceMillis(entry.value) > deadlineMs) {
-                    expired.add(entry);
+                    expired.add(KeyValue.pair(entry.key, PendingBatch.fromBytes(entry.value)));
                 }
             });
         }
-        expired.forEach(entry -> settle(entry.key, PendingBatch.fromBytes(entry.value), true));
+        expired.forEach(entry -> settle(entry.key, entry.value));
     }
 
     /**
-     * Feeds the batch's parts to a reassembly; completes the batch when every expert has answered or
-     * when {@code expired}, else stores what is still useful.
+     * Reads the batch's parts back once and completes it: combined when it has its manifest (with the
+     * slots of the experts that have not answered dropped), else dead-lettered as orphans.
      */
-    private void settle(String batchId, PendingBatch pending, boolean expired) {
-        PendingBatch.Received manifestPart = pending.parts().stream()
-                .filter(p -> BatchPart.fromBytes(p.value()) instanceof RoutingManifest).findFirst().orElse(null);
-        if (manifestPart == null) {
-            if (expired) {
-                pending.parts().forEach(p -> deadLetter(key(batchId), p, "expert-outputs-orphaned",
-                        "no routing manifest for batch " + batchId + " within " + deadlineMs
-                                + " ms: rows of a batch already completed, or the manifest was lost"));
-                store.delete(batchId);
-            } else {
-                store.put(batchId, pending.toBytes());
-            }
+    private void settle(String batchId, PendingBatch pending) {
+        List<KeyValue<String, PendingBatch.Received>> stored = parts(batchId);
+        if (!pending.hasManifest()) {
+            stored.forEach(p -> deadLetter(key(batchId), p.value, "expert-outputs-orphaned",
+                    "no routing manifest for batch " + batchId + " within " + deadlineMs
+                            + " ms: rows of a batch already completed, or the manifest was lost"));
+            forget(batchId, stored);
             return;
         }
-        RoutingManifest manifest = (RoutingManifest) BatchPart.fromBytes(manifestPart.value());
+        String manifestKey = PendingBatch.partKey(batchId, pending.manifestPart());
+        RoutingManifest manifest = stored.stream().filter(p -> p.key.equals(manifestKey))
+                .map(p -> (RoutingManifest) BatchPart.fromBytes(p.value.value())).findFirst().orElseThrow();
         BatchReassembly reassembly = new BatchReassembly(manifest, hidden);
-        List<PendingBatch.Received> kept = new ArrayList<>(List.of(manifestPart));
-        for (PendingBatch.Received part : pending.parts()) {
-            if (BatchPart.fromBytes(part.value()) instanceof ExpertRows rows && accept(reassembly, rows, part)) {
-                kept.add(part);
+        for (KeyValue<String, PendingBatch.Received> part : stored) {
+            // Every stored row was checked against the manifest and is its expert's first.
+            if (!part.key.equals(manifestKey)) {
+                reassembly.accept((ExpertRows) BatchPart.fromBytes(part.value.value()));
             }
         }
-        if (reassembly.isComplete() || expired) {
-            complete(reassembly);
-            store.delete(batchId);
-        } else {
-            store.put(batchId, new PendingBatch(manifest.createdAtMillis(), kept).toBytes());
+        complete(reassembly);
+        forget(batchId, stored);
+    }
+
+    /** The batch's stored manifest; only for a batch that has one. */
+    private RoutingManifest manifest(String batchId, PendingBatch pending) {
+        byte[] stored = parts.get(PendingBatch.partKey(batchId, pending.manifestPart()));
+        return (RoutingManifest) BatchPart.fromBytes(PendingBatch.Received.fromBytes(stored).value());
+    }
+
+    /** The batch's stored parts, in the order they were stored. */
+    private List<KeyValue<String, PendingBatch.Received>> parts(String batchId) {
+        List<KeyValue<String, PendingBatch.Received>> stored = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> scan = parts.prefixScan(PendingBatch.partPrefix(batchId), PREFIX)) {
+            scan.forEachRemaining(entry -> stored.add(KeyValue.pair(entry.key,
+                    PendingBatch.Received.fromBytes(entry.value))));
         }
+        return stored;
+    }
+
+    /** Deletes the batch's header and the parts read for it. */
+    private void forget(String batchId, List<KeyValue<String, PendingBatch.Received>> stored) {
+        stored.forEach(p -> parts.delete(p.key));
+        headers.delete(batchId);
     }
 
     /** Whether the rows are new and fit the manifest; rows that do not fit are dead-lettered. */

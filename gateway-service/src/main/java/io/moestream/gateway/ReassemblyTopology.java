@@ -7,17 +7,22 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The reassembly topology: {@code expert-outputs} (keyed by batch id) through {@link BatchAssembler}
  * into {@code gateway.requests} (keyed by request id, where the gateway also registers each request
- * it takes), through {@link RequestAssembler} into {@code results}. Both stores are persistent and
+ * it takes), through {@link RequestAssembler} into {@code results}. All stores are persistent and
  * changelogged, so a restarted gateway resumes half-assembled batches and requests.
  */
 final class ReassemblyTopology {
 
-    static final String BATCH_STORE = "gateway-batches";
+    /** Per batch not yet complete its small header, {@link PendingBatch}, keyed by batch id. */
+    static final String BATCH_HEADER_STORE = "gateway-batch-headers";
+    /** Every part of the batches not yet complete, once, keyed by {@link PendingBatch#partKey}. */
+    static final String BATCH_PART_STORE = "gateway-batch-parts";
     static final String REQUEST_STORE = "gateway-requests";
 
     /** Topic and sink names the processors forward to. */
@@ -45,14 +50,19 @@ final class ReassemblyTopology {
         topology.addSink(names.deadLetterSink(), topics.deadLetter(), bytesOut, bytesOut, "batches",
                 "request-results");
 
-        // A half-assembled batch holds its hidden states, past the broker's default 1 MiB at d >= 1024: the
-        // changelogs accept what the topics they are built from accept.
+        // Batch parts and half-assembled requests hold hidden states, past the broker's default 1 MiB at
+        // d >= 1024: the changelogs accept what the topics they are built from accept.
         Map<String, String> changelog = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
                 Integer.toString(Topics.MAX_RECORD_BYTES));
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BATCH_STORE),
-                Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(changelog), "batches");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUEST_STORE),
-                Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(changelog), "request-results");
+        topology.addStateStore(logged(BATCH_HEADER_STORE, changelog), "batches");
+        topology.addStateStore(logged(BATCH_PART_STORE, changelog), "batches");
+        topology.addStateStore(logged(REQUEST_STORE, changelog), "request-results");
         return topology;
+    }
+
+    /** A persistent store of byte values by string key, changelogged with these topic settings. */
+    private static StoreBuilder<KeyValueStore<String, byte[]>> logged(String name, Map<String, String> changelog) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
+                .withLoggingEnabled(changelog);
     }
 }

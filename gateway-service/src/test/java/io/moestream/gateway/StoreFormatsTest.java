@@ -1,7 +1,6 @@
 package io.moestream.gateway;
 
 import io.moestream.layer.BatchReassembly.Counts;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,16 +42,27 @@ class StoreFormatsTest {
     }
 
     @Test
-    void aPendingBatchKeepsItsRecordsAsReceived() {
-        PendingBatch batch = new PendingBatch(7L, List.of())
-                .with(new PendingBatch.Received(1, 42L, new byte[] {'M', 'S', 1, 2}))
-                .with(new PendingBatch.Received(0, 43L, new byte[0]));
+    void aPendingBatchHeaderAndItsPartsReadBackAsWritten() {
+        PendingBatch header = PendingBatch.startedAt(7L).withPart().withManifest(9L, 3).withAnswered(5)
+                .withAnswered(-1).withAnswered(5).withPart();
 
-        PendingBatch back = PendingBatch.fromBytes(batch.toBytes());
-        assertThat(back.sinceMillis()).isEqualTo(7L).isEqualTo(PendingBatch.sinceMillis(batch.toBytes()));
-        assertThat(back.parts()).hasSize(2);
-        assertThat(back.parts().get(0).value()).containsExactly('M', 'S', 1, 2);
-        assertThat(back.parts().get(0).offset()).isEqualTo(42L);
-        assertThat(back.parts().get(1).partition()).isZero();
+        PendingBatch back = PendingBatch.fromBytes(header.toBytes());
+        assertThat(back.sinceMillis()).isEqualTo(9L).isEqualTo(PendingBatch.sinceMillis(header.toBytes()));
+        assertThat(back.parts()).isEqualTo(3);
+        assertThat(back.manifestPart()).isEqualTo(1);
+        assertThat(back.answered()).containsExactly(-1, 5);
+        assertThat(back.isComplete()).isFalse();
+        assertThat(back.withAnswered(2).isComplete()).isTrue();
+        assertThat(PendingBatch.startedAt(1L).hasManifest()).isFalse();
+
+        PendingBatch.Received part = PendingBatch.Received.fromBytes(
+                new PendingBatch.Received(1, 42L, new byte[] {'M', 'S', 1, 2}).toBytes());
+        assertThat(part.value()).containsExactly('M', 'S', 1, 2);
+        assertThat(part.offset()).isEqualTo(42L);
+        assertThat(part.partition()).isEqualTo(1);
+        assertThat(PendingBatch.Received.fromBytes(new PendingBatch.Received(0, 43L, new byte[0]).toBytes()).value())
+                .isEmpty();
+        assertThat(PendingBatch.partKey("b", 10)).startsWith(PendingBatch.partPrefix("b"))
+                .isGreaterThan(PendingBatch.partKey("b", 9)).doesNotStartWith(PendingBatch.partPrefix("b1"));
     }
 }
