@@ -3,7 +3,6 @@ package io.moestream.local;
 import io.moestream.expert.service.ExpertServiceApplication;
 import io.moestream.gateway.GatewayApplication;
 import io.moestream.generate.Preset;
-import io.moestream.pipeline.LocalBroker;
 import io.moestream.pipeline.MoeSettings;
 import io.moestream.pipeline.TopicSetup;
 import io.moestream.pipeline.Topics;

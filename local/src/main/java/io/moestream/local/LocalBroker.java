@@ -1,4 +1,4 @@
-package io.moestream.pipeline;
+package io.moestream.local;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,7 +1,10 @@
-package io.moestream.pipeline;
+package io.moestream.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moestream.pipeline.TopicLayout;
+import io.moestream.pipeline.TopicSetup;
+import io.moestream.pipeline.Topics;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
