@@ -27,8 +27,14 @@ final class Reports {
         out.printf("trace    %s: %s, %s, %s on %s%n", trace, count(totals.steps(), "step"),
                 count(totals.tokens(), "token"), count(placement.experts(), "expert"),
                 count(placement.ranks(), "rank"));
+        Map<String, String> fields = ConfigFields.asOptions(config);
+        // The config carries a factor for the policies that use one; under dropless (or gamma <= 0) it
+        // sets no capacity, and the header says so, as the steps' figures do.
+        if (!config.hasCapacity()) {
+            fields.put("capacity-factor", null);
+        }
         List<String> options = new ArrayList<>();
-        for (Map.Entry<String, String> option : ConfigFields.asOptions(config).entrySet()) {
+        for (Map.Entry<String, String> option : fields.entrySet()) {
             if (!leaveOut.contains(option.getKey())) {
                 options.add(option.getKey() + " " + (option.getValue() == null ? "none" : option.getValue()));
             }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -44,6 +46,37 @@ class ReplayReportTest {
         assertThat(dropped).isPositive();
         assertThat(summary.out()).containsPattern("(?m)^drop rate +" + String.format(Locale.ROOT, "%.2f%%",
                 100.0 * dropped / topKSlots).replace(".", "\\.") + " +" + String.format(Locale.ROOT, "%,d", dropped));
+    }
+
+    /** Spec 2.1: dropless has no capacity, whatever factor the command line carries for other policies. */
+    @Test
+    void droplessGivenACapacityFactorReportsNoCapacityAnywhere() throws IOException {
+        String[] dropless = {"replay", "--input", TRACE, "--ranks", "4", "--policy", "dropless",
+            "--capacity-factor", "1.0"};
+        Path plan = dir.resolve("plan.jsonl");
+        Moe written = Moe.run(concat(dropless, "--output", plan.toString()));
+        Moe summary = Moe.run(dropless);
+        Moe table = Moe.run("replay", "--input", TRACE, "--ranks", "4", "--compare", "dropless,token-drop",
+                "--capacity-factors", "1.0");
+
+        assertThat(written.exitCode()).as(written.err()).isZero();
+        for (String line : Files.readAllLines(plan)) {
+            JsonNode step = Json.MAPPER.readTree(line);
+            assertThat(step.get("capacity").isNull()).as(line).isTrue();
+            assertThat(step.get("stats").get("capacity").isNull()).as(line).isTrue();
+            assertThat(step.get("stats").get("vacancy").isNull()).as(line).isTrue();
+        }
+        assertThat(summary.exitCode()).as(summary.err()).isZero();
+        assertThat(summary.out()).contains("policy dropless", "capacity-factor none", "(no capacity)")
+                .doesNotContain("capacity-factor 1.0", "capacity C")
+                .containsPattern("(?m)^vacancy +- ");
+        assertThat(table.exitCode()).as(table.err()).isZero();
+        assertThat(table.out()).containsPattern("(?m)^dropless +- +0\\.00% .* - +100\\.00%  -$")
+                .containsPattern("(?m)^token-drop +1\\.0 ");
+    }
+
+    private static String[] concat(String[] args, String... more) {
+        return Stream.concat(Arrays.stream(args), Arrays.stream(more)).toArray(String[]::new);
     }
 
     @Test
