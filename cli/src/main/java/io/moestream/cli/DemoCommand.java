@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
             ""})
 final class DemoCommand implements Callable<Integer> {
 
-    static final String DEFAULT_POLICIES = "dropless,token-drop,token-reroute,expanded-drop,rectify";
+    static final String DEFAULT_POLICIES = "dropless,vanilla,token-drop,token-reroute,expanded-drop,rectify";
 
     @Spec
     CommandSpec spec;

@@ -2,6 +2,7 @@ package io.moestream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moestream.routing.Policy;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -47,6 +48,16 @@ class DemoCommandTest {
                 .containsPattern("(?m)^token-drop +[1-9]");
         assertThat(dir.resolve("report.txt")).content().contains("== token-drop, capacity factor 0.5");
         assertThat(moe.err()).contains("token-drop (2 of 2)");
+    }
+
+    /** Both papers measure against the GShard/Switch vanilla top-k router, so the demo runs it unasked. */
+    @Test
+    void defaultPoliciesRunTheVanillaBaselineRightAfterDropless() {
+        DemoCommand demo = MoeCommand.commandLine().parseArgs("demo").subcommand().commandSpec().commandLine()
+                .getCommand();
+
+        assertThat(demo.policies).startsWith(Policy.DROPLESS, Policy.VANILLA)
+                .contains(Policy.TOKEN_DROP, Policy.TOKEN_REROUTE, Policy.EXPANDED_DROP, Policy.RECTIFY);
     }
 
     @Test
