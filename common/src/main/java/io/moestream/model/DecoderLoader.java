@@ -1,0 +1,124 @@
+package io.moestream.model;
+
+import io.moestream.expert.ExpertWeights;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads a whole decoder model from a Hugging Face checkpoint. Every tensor's shape is checked
+ * against config.json before its data is read, and every value used is checked to be finite: a
+ * NaN in one expert would otherwise surface, much later, as NaN logits with no clue where from.
+ */
+public final class DecoderLoader {
+
+    private final Checkpoint checkpoint;
+    private final DecoderConfig config;
+
+    private DecoderLoader(Checkpoint checkpoint, DecoderConfig config) {
+        this.checkpoint = checkpoint;
+        this.config = config;
+    }
+
+    public static DecoderWeights load(Checkpoint checkpoint, DecoderConfig config) {
+        return new DecoderLoader(checkpoint, config).load();
+    }
+
+    private DecoderWeights load() {
+        int d = config.hiddenSize();
+        int vocab = config.vocabSize();
+        float[] embed = matrix("model.embed_tokens.weight", vocab, d);
+        List<DecoderLayerWeights> layers = new ArrayList<>();
+        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+            layers.add(layer(layer));
+        }
+        float[] finalNorm = matrix("model.norm.weight", d);
+        float[] lmHead = config.tieWordEmbeddings() ? embed : matrix("lm_head.weight", vocab, d);
+        return new DecoderWeights(config, embed, layers, finalNorm, lmHead);
+    }
+
+    private DecoderLayerWeights layer(int layer) {
+        String prefix = "model.layers." + layer + ".";
+        int d = config.hiddenSize();
+        float[] inputNorm = matrix(prefix + "input_layernorm.weight", d);
+        AttentionWeights attention = attention(prefix + "self_attn.");
+        float[] postNorm = matrix(prefix + "post_attention_layernorm.weight", d);
+        ModelConfig moe = config.moe();
+        if (moe.isMoeLayer(layer)) {
+            MoeLayerWeights weights = MoeLayerLoader.load(checkpoint, moe, layer);
+            requireFinite(weights);
+            return new DecoderLayerWeights(layer, inputNorm, attention, postNorm, weights, null);
+        }
+        String mlp = prefix + "mlp.";
+        int ffn = config.denseFfnSize();
+        ExpertWeights dense = new ExpertWeights(d, ffn,
+                matrix(mlp + "gate_proj.weight", ffn, d),
+                matrix(mlp + "up_proj.weight", ffn, d),
+                matrix(mlp + "down_proj.weight", d, ffn));
+        return new DecoderLayerWeights(layer, inputNorm, attention, postNorm, null, dense);
+    }
+
+    private AttentionWeights attention(String prefix) {
+        int d = config.hiddenSize();
+        int q = config.queryWidth();
+        int kv = config.keyValueWidth();
+        boolean bias = config.qkvBias();
+        float[] qNorm = null;
+        float[] kNorm = null;
+        switch (config.qkNorm()) {
+            case WHOLE -> {
+                qNorm = matrix(prefix + "q_norm.weight", q);
+                kNorm = matrix(prefix + "k_norm.weight", kv);
+            }
+            case PER_HEAD -> {
+                qNorm = matrix(prefix + "q_norm.weight", config.headDim());
+                kNorm = matrix(prefix + "k_norm.weight", config.headDim());
+            }
+            case NONE -> { }
+        }
+        return new AttentionWeights(
+                matrix(prefix + "q_proj.weight", q, d),
+                matrix(prefix + "k_proj.weight", kv, d),
+                matrix(prefix + "v_proj.weight", kv, d),
+                matrix(prefix + "o_proj.weight", d, q),
+                bias ? matrix(prefix + "q_proj.bias", q) : null,
+                bias ? matrix(prefix + "k_proj.bias", kv) : null,
+                bias ? matrix(prefix + "v_proj.bias", kv) : null,
+                qNorm, kNorm);
+    }
+
+    private float[] matrix(String name, int... shape) {
+        float[] values = checkpoint.tensor(name, shape).data();
+        requireFinite(name, values);
+        return values;
+    }
+
+    private void requireFinite(MoeLayerWeights weights) {
+        NamingFamily names = config.moe().family();
+        requireFinite(names.gate(weights.layer()), weights.gate());
+        for (Map.Entry<Integer, ExpertWeights> expert : weights.experts().entrySet()) {
+            ExpertWeights w = expert.getValue();
+            int id = expert.getKey();
+            requireFinite(names.expert(weights.layer(), id, Projection.W1), w.w1());
+            requireFinite(names.expert(weights.layer(), id, Projection.W3), w.w3());
+            requireFinite(names.expert(weights.layer(), id, Projection.W2), w.w2());
+        }
+        SharedExpertKind shared = config.moe().sharedExpert();
+        for (ExpertWeights w : weights.sharedExperts()) {
+            requireFinite(shared.tensor(weights.layer(), Projection.W1), w.w1());
+            requireFinite(shared.tensor(weights.layer(), Projection.W3), w.w3());
+            requireFinite(shared.tensor(weights.layer(), Projection.W2), w.w2());
+        }
+        weights.sharedExpertGate().ifPresent(gate -> requireFinite(shared.gateTensor(weights.layer()), gate));
+    }
+
+    private void requireFinite(String name, float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new CheckpointException(checkpoint.directory(), name, "value " + i + " is " + values[i]
+                        + "; weights must be finite");
+            }
+        }
+    }
+}
