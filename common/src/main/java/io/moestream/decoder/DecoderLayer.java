@@ -1,0 +1,90 @@
+package io.moestream.decoder;
+
+import io.moestream.expert.ExpertKernel;
+import io.moestream.layer.GateProjection;
+import io.moestream.layer.MoeLayer;
+import io.moestream.layer.SharedExperts;
+import io.moestream.model.DecoderConfig;
+import io.moestream.model.DecoderLayerWeights;
+import io.moestream.model.MoeLayerWeights;
+import io.moestream.routing.Placement;
+import io.moestream.routing.Router;
+import io.moestream.routing.RoutingConfig;
+
+import java.util.Map;
+
+/**
+ * The compute of one decoder layer, built once per model: norms, attention, and the kernels of its
+ * feed-forward block. The MoE block's router is not part of it: {@link #moe} makes an
+ * {@link MoeLayer} for a routing configuration, so one loaded model runs under any policy.
+ */
+final class DecoderLayer implements AutoCloseable {
+
+    private final int index;
+    private final float[] inputNorm;
+    private final float[] postAttentionNorm;
+    private final Attention attention;
+    private final int hidden;
+    /** Routed experts of an MoE layer, or the plain MLP (expert 0) of a dense layer. */
+    private final ExpertKernel experts;
+    private final GateProjection gate;
+    private final SharedExperts shared;
+
+    DecoderLayer(DecoderConfig config, DecoderLayerWeights weights, ComputeBackend backend, Rope rope) {
+        this.index = weights.layer();
+        this.hidden = config.hiddenSize();
+        this.inputNorm = weights.inputNorm();
+        this.postAttentionNorm = weights.postAttentionNorm();
+        this.attention = new Attention(weights.layer(), config, weights.attention(), backend, rope);
+        MoeLayerWeights moe = weights.moe();
+        if (moe == null) {
+            experts = backend.experts(Map.of(0, weights.dense()));
+            gate = null;
+            shared = null;
+        } else {
+            experts = backend.experts(moe.experts());
+            gate = new GateProjection(hidden, moe.numExperts(), moe.gate());
+            shared = moe.sharedExperts().isEmpty() ? null : new SharedExperts(backend.experts(moe.sharedExpertsById()),
+                    moe.sharedExperts().size(), moe.sharedExpertGate().orElse(null));
+        }
+    }
+
+    int index() {
+        return index;
+    }
+
+    boolean isMoe() {
+        return gate != null;
+    }
+
+    float[] inputNorm() {
+        return inputNorm;
+    }
+
+    float[] postAttentionNorm() {
+        return postAttentionNorm;
+    }
+
+    Attention attention() {
+        return attention;
+    }
+
+    /** The MoE block under {@code routing}; only for an MoE layer. */
+    MoeLayer moe(RoutingConfig routing, Placement placement) {
+        return new MoeLayer(hidden, gate, new Router(routing, placement), experts, shared);
+    }
+
+    /** The plain MLP of a dense layer. */
+    void dense(float[] x, int tokens, float[] y) {
+        experts.forward(0, x, tokens, y);
+    }
+
+    @Override
+    public void close() {
+        attention.close();
+        experts.close();
+        if (shared != null) {
+            shared.kernel().close();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.moestream.decoder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Log-likelihoods of whole sequences under a model, optionally beside a reference model (the same
+ * weights under dropless routing) to measure what the policy costs. Each sequence is one step per
+ * layer, or, with {@code stepTokens > 0}, consecutive sequences are packed into steps of up to that
+ * many tokens, so that capacity applies across them as it would across a served batch.
+ */
+public final class Scorer {
+
+    private final DecoderModel model;
+    private final DecoderModel reference;
+    private final int stepTokens;
+    private final int sourceRank;
+
+    /**
+     * @param reference the model to compare with, or {@code null}
+     * @param stepTokens the most tokens a step packs, or 0 for one sequence a step
+     */
+    public Scorer(DecoderModel model, DecoderModel reference, int stepTokens, int sourceRank) {
+        if (stepTokens < 0) {
+            throw new IllegalArgumentException("step tokens must be >= 0, got " + stepTokens);
+        }
+        this.model = model;
+        this.reference = reference;
+        this.stepTokens = stepTokens;
+        this.sourceRank = sourceRank;
+    }
+
+    /**
+     * Scores {@code sequences} in order.
+     *
+     * @param routing receives each MoE layer's routing of every step of {@code model}
+     * @param logits receives each step's logits of {@code model}, with the sequences it holds
+     */
+    public List<SequenceScore> score(List<int[]> sequences, Consumer<LayerRouting> routing,
+                                     StepLogitsListener logits) {
+        for (int i = 0; i < sequences.size(); i++) {
+            if (sequences.get(i).length == 0) {
+                throw new IllegalArgumentException("sequence " + i + " is empty");
+            }
+        }
+        List<SequenceScore> scores = new ArrayList<>();
+        int next = 0;
+        while (next < sequences.size()) {
+            int end = packEnd(sequences, next);
+            List<int[]> step = sequences.subList(next, end);
+            StepOutput out = run(model, step);
+            out.routing().forEach(routing);
+            logits.accept(next, step, out);
+            StepOutput ref = reference == null ? null : run(reference, step);
+            int row = 0;
+            for (int[] tokens : step) {
+                scores.add(score(tokens, out, ref, row));
+                row += tokens.length;
+            }
+            next = end;
+        }
+        return scores;
+    }
+
+    /** Receives the logits of a step: sequences {@code first ..} of the call, their rows in order. */
+    @FunctionalInterface
+    public interface StepLogitsListener {
+        void accept(int first, List<int[]> sequences, StepOutput output);
+    }
+
+    private int packEnd(List<int[]> sequences, int from) {
+        int end = from + 1;
+        if (stepTokens == 0) {
+            return end;
+        }
+        int tokens = sequences.get(from).length;
+        while (end < sequences.size() && tokens + sequences.get(end).length <= stepTokens) {
+            tokens += sequences.get(end++).length;
+        }
+        return end;
+    }
+
+    private StepOutput run(DecoderModel m, List<int[]> step) {
+        List<Chunk> chunks = new ArrayList<>();
+        for (int[] tokens : step) {
+            chunks.add(new Chunk(m.newSequence(), tokens));
+        }
+        return m.step(chunks, sourceRank, LogitRows.ALL);
+    }
+
+    private static SequenceScore score(int[] tokens, StepOutput out, StepOutput ref, int firstRow) {
+        int vocab = out.vocab();
+        double[] logprobs = new double[tokens.length];
+        double[] refLogprobs = ref == null ? null : new double[tokens.length];
+        logprobs[0] = Double.NaN;
+        double kl = 0;
+        int agree = 0;
+        for (int i = 1; i < tokens.length; i++) {
+            int from = (firstRow + i - 1) * vocab;
+            double[] logP = LogSoftmax.of(out.logits(), from, vocab);
+            logprobs[i] = logP[tokens[i]];
+            if (ref != null) {
+                double[] logQ = LogSoftmax.of(ref.logits(), from, vocab);
+                refLogprobs[i] = logQ[tokens[i]];
+                kl += LogSoftmax.klDivergence(logQ, logP);
+                if (LogSoftmax.argmax(out.logits(), from, vocab) == LogSoftmax.argmax(ref.logits(), from, vocab)) {
+                    agree++;
+                }
+            }
+        }
+        if (ref != null) {
+            refLogprobs[0] = Double.NaN;
+        }
+        return new SequenceScore(tokens, logprobs, ref == null ? null : new SequenceScore.Comparison(refLogprobs, kl, agree));
+    }
+}
