@@ -50,6 +50,9 @@ class WorkedExampleReplayTest {
                         "0 | 2 | 3 rerouted .325 | 1", "3 | 1 | 0 | 2 rerouted .088"),
                 arguments("expanded-drop", List.of(), "0 | 2 | - | 1", "2 expanded .227, 3 | 1 | 0 | -"),
                 arguments("rectify-ir", List.of(), "0 | 2 | 1 rectified 1.0 | 1", "3 | 1 | 0 | 3 rectified 1.0"),
+                // The note under the table: "false gives t2 -> 0".
+                arguments("rectify-ir", List.of("--ir-exclude-dropping-expert", "false"),
+                        "0 | 2 | 0 rectified 1.0 | 1", "3 | 1 | 0 | 3 rectified 1.0"),
                 arguments("rectify-fr", List.of(), "0 | 2 | 3 filled 1.0 | 1", "3 | 1 | 0 | -"),
                 arguments("rectify", List.of(), "0 | 2 | 1 rectified .213, 3 filled .787 | 1",
                         "3 | 1 | 0 | 3 rectified 1.0"));
@@ -68,9 +71,13 @@ class WorkedExampleReplayTest {
             JsonNode tokens = steps.get(s).get("tokens");
             String[] expected = cells[s].split("\\|");
             assertThat(tokens.size()).isEqualTo(4);
+            int dropped = 0;
             for (int t = 0; t < 4; t++) {
                 assertToken(policy, s, t, tokens.get(t), expected[t].trim());
+                dropped += tokens.get(t).get("dropped").size();
             }
+            assertThat(steps.get(s).get("stats").get("dropped").intValue()).as("step %d: dropped count", s)
+                    .isEqualTo(dropped);
         }
     }
 
@@ -102,7 +109,8 @@ class WorkedExampleReplayTest {
         JsonNode kept = token.get("kept");
         List<String> slots = expected.equals("-") ? List.of() : List.of(expected.split(","));
         assertThat(kept.size()).as(where + " kept " + kept).isEqualTo(slots.size());
-        boolean primaryKept = false;
+        boolean firstChoiceKept = false;
+        int firstChoice = argmax(P[step][t]);
         for (int i = 0; i < slots.size(); i++) {
             String[] slot = slots.get(i).trim().split(" ");
             int expert = Integer.parseInt(slot[0]);
@@ -114,12 +122,11 @@ class WorkedExampleReplayTest {
             assertThat(actual.get("expert").intValue()).as(where).isEqualTo(expert);
             assertThat(actual.get("kind").stringValue()).as(where).isEqualTo(kind);
             assertThat(actual.get("weight").doubleValue()).as(where).isCloseTo(weight, within(1e-3));
-            primaryKept |= kind.equals("primary");
+            firstChoiceKept |= expert == firstChoice;
         }
-        // k = 1: the token's first choice is dropped exactly when it keeps no primary slot.
-        int firstChoice = argmax(P[step][t]);
+        // k = 1: the token's first choice is dropped exactly when that expert keeps it in no slot.
         assertThat(ints(token.get("dropped"))).as(where + " dropped")
-                .isEqualTo(primaryKept ? List.of() : List.of(firstChoice));
+                .isEqualTo(firstChoiceKept ? List.of() : List.of(firstChoice));
     }
 
     private static int argmax(double[] scores) {

@@ -54,9 +54,11 @@ final class ResultAssembler {
             for (int j = 0; j < step.topK; j++) {
                 int e = step.choice(t, j);
                 stats.choice(t, e);
-                // Written always, kept by advancing: drops are too irregular for a branch to predict.
+                // Dropped means the expert keeps the token in no slot (section 1): an IR slot rectified
+                // back onto it (ir-exclude-dropping-expert false) keeps it. Written always, kept by
+                // advancing: drops are too irregular for a branch to predict.
                 droppedExpert[dropped] = e;
-                dropped += assignment.keepsPrimary(t, e) ? 0 : 1;
+                dropped += assignment.has(t, e) ? 0 : 1;
             }
             droppedStart[t + 1] = dropped;
         }

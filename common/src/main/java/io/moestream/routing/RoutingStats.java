@@ -11,7 +11,8 @@ import java.util.List;
  * @param load per expert {@code n_e}, the kept slots it computes
  * @param rankLoad per rank, the sum of its experts' loads
  * @param kept every kept slot, of any kind ({@code primary + rerouted + expanded + rectified + filled})
- * @param dropped top-k slots whose expert does not keep the token as a primary slot
+ * @param dropped top-k slots whose expert keeps the token in no slot; one rectified back onto the expert
+ *        that dropped it is kept, not dropped
  * @param tokensWithoutSlot tokens left with no kept slot (their output is zero)
  * @param dropRate {@code dropped / (T * k)}
  * @param vacancy {@code sum over capacity groups of max(0, budget - load)}; {@code null} without capacity

@@ -29,10 +29,14 @@ final class ExpectedStats {
         int crossRankSlots = 0;
         double keptMass = 0;
         double topKMass = 0;
+        int dropped = 0;
         for (int t = 0; t < tokens; t++) {
+            int[] kept = Reference.experts(result.kept(t), slot -> true);
             for (int e : Reference.topK(step, p[t])) {
                 demand[e]++;
                 topKMass += p[t][e];
+                // Section 1: a top-k expert is dropped when it keeps the token in no slot of any kind.
+                dropped += Reference.contains(kept, e) ? 0 : 1;
             }
             if (result.kept(t).isEmpty()) {
                 tokensWithoutSlot++;
@@ -51,7 +55,6 @@ final class ExpectedStats {
             rankLoad[placement.rankOf(e)] += load[e];
         }
         int primary = kinds.getOrDefault(SlotKind.PRIMARY, 0);
-        int dropped = tokens * topK - primary;
         return new RoutingStats(tokens, topK, result.capacity(), list(demand), list(load), list(rankLoad),
                 Arrays.stream(load).sum(), primary, dropped,
                 kinds.getOrDefault(SlotKind.REROUTED, 0), kinds.getOrDefault(SlotKind.EXPANDED, 0),

@@ -79,13 +79,33 @@ class WorkedExampleTest {
         assertThat(dropless.route(logits(RANK0_STEP), 0).capacity()).isNull();
     }
 
+    /**
+     * With the option false, t2 goes back to expert 0, which then keeps it: not a dropped expert
+     * (section 1, "Slot"), so neither in t2's list nor in the step's dropped count. t7 is rectified
+     * onto expert 3 instead, so expert 0 still does not keep it and stays dropped.
+     */
     @Test
-    void irMayReturnToTheDroppingExpertWhenAllowed() {
+    void irMayReturnToTheDroppingExpertWhenAllowedWhichThenKeepsTheToken() {
         RoutingConfig config = RoutingConfig.builder(Policy.RECTIFY_IR, 1).capacityFactor(1.0)
                 .irExcludeDroppingExpert(false).build();
-        RoutingResult result = new Router(config, TWO_RANKS).route(logits(RANK0_STEP), 0);
-        assertThat(result.kept(2)).containsExactly(new Slot(0, SlotKind.RECTIFIED, 1.0, 1));
-        assertThat(result.dropped(2)).containsExactly(0);
+        Router router = new Router(config, TWO_RANKS);
+        RoutingResult rank0 = router.route(logits(RANK0_STEP), 0);
+        RoutingResult rank1 = router.route(logits(RANK1_STEP), 1);
+
+        assertThat(rank0.kept(2)).containsExactly(new Slot(0, SlotKind.RECTIFIED, 1.0, 1));
+        assertThat(rank0.dropped(2)).isEmpty();
+        RoutingStats stats = rank0.stats();
+        assertThat(stats.dropped()).isZero();
+        assertThat(stats.dropRate()).isZero();
+        assertThat(stats.primary()).isEqualTo(3);
+        assertThat(stats.rectified()).isEqualTo(1);
+        assertThat(stats.kept()).isEqualTo(4);
+        assertThat(stats.load()).containsExactly(2, 1, 1, 0);
+
+        assertThat(rank1.kept(3)).containsExactly(new Slot(3, SlotKind.RECTIFIED, 1.0, 1));
+        assertThat(rank1.dropped(3)).containsExactly(0);
+        assertThat(rank1.stats().dropped()).isEqualTo(1);
+        assertThat(rank1.stats().dropRate()).isEqualTo(0.25);
     }
 
     @Test
