@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "moe",
         description = "Capacity-aware Mixture-of-Experts routing tools (see docs/ROUTING-SPEC.md).",
         subcommands = {DemoCommand.class, BenchCommand.class, TraceCommand.class, ReplayCommand.class, GenerateModelCommand.class,
-                ForwardCommand.class, LocalCommand.class, HelpCommand.class},
+                ForwardCommand.class, ScoreCommand.class, GenerateCommand.class, LocalCommand.class, HelpCommand.class},
         scope = ScopeType.INHERIT,
         mixinStandardHelpOptions = true,
         versionProvider = MoeCommand.Version.class,

@@ -29,6 +29,7 @@ final class ReplayTotals implements Consumer<RoutingResult> {
     private double expertStragglerMax;
     private double rankStragglerSum;
     private double rankStragglerMax;
+    private double balancednessSum;
     private double gateMassKeptSum;
 
     ReplayTotals(int experts) {
@@ -62,6 +63,8 @@ final class ReplayTotals implements Consumer<RoutingResult> {
             vacancy += step.vacancy() == null ? 0 : step.vacancy();
         }
         expertStragglerSum += step.expertStraggler();
+        // mean/max load is 1/straggler; a step that keeps nothing is not unbalanced.
+        balancednessSum += step.expertStraggler() > 0 ? 1 / step.expertStraggler() : 1;
         expertStragglerMax = Math.max(expertStragglerMax, step.expertStraggler());
         rankStragglerSum += step.rankStraggler();
         rankStragglerMax = Math.max(rankStragglerMax, step.rankStraggler());
@@ -153,6 +156,11 @@ final class ReplayTotals implements Consumer<RoutingResult> {
 
     double maxExpertStraggler() {
         return expertStragglerMax;
+    }
+
+    /** Mean over steps of mean/max expert load: 1 is perfectly balanced (SGLang's and vLLM's figure). */
+    double meanBalancedness() {
+        return steps == 0 ? 0 : balancednessSum / steps;
     }
 
     double meanRankStraggler() {
