@@ -5,8 +5,6 @@ import io.moestream.model.Checkpoint;
 import io.moestream.model.DecoderConfig;
 import io.moestream.model.DecoderLayerWeights;
 import io.moestream.model.DecoderLoader;
-import io.moestream.model.DecoderWeights;
-import io.moestream.model.MoeLayerWeights;
 import io.moestream.routing.Placement;
 import io.moestream.routing.RoutingConfig;
 
@@ -30,30 +28,35 @@ public final class DecoderEngine implements AutoCloseable {
     private final RoutingConfig defaultRouting;
     private final String description;
 
-    public DecoderEngine(DecoderWeights weights, ComputeBackend backend) {
-        this.config = weights.config();
-        this.embedTokens = weights.embedTokens();
-        this.finalNorm = weights.finalNorm();
+    /**
+     * Loads a layer at a time and hands it to the backend before reading the next, so that a backend
+     * that keeps its own copy (native memory, the GPU) never needs the whole model on the Java heap.
+     */
+    private DecoderEngine(DecoderLoader loader, ComputeBackend backend) {
+        this.config = loader.config();
+        this.embedTokens = loader.embedTokens();
+        this.finalNorm = loader.finalNorm();
         Rope rope = new Rope(config.headDim(), config.ropeTheta());
         List<DecoderLayer> built = new ArrayList<>();
-        MoeLayerWeights firstMoe = null;
+        RoutingConfig modelRouting = null;
         try {
-            for (DecoderLayerWeights layer : weights.layers()) {
+            for (int l = 0; l < config.numHiddenLayers(); l++) {
+                DecoderLayerWeights layer = loader.layer(l);
                 built.add(new DecoderLayer(config, layer, backend, rope));
-                if (firstMoe == null && layer.moe() != null) {
-                    firstMoe = layer.moe();
+                if (modelRouting == null && layer.moe() != null) {
+                    modelRouting = MoeLayers.defaultRouting(layer.moe());
                 }
             }
-            this.lmHead = backend.linear(weights.lmHead(), config.vocabSize(), config.hiddenSize());
+            if (modelRouting == null) {
+                throw new IllegalArgumentException("the model has no MoE layer, so there is nothing to route");
+            }
+            this.lmHead = backend.linear(loader.lmHead(embedTokens), config.vocabSize(), config.hiddenSize());
         } catch (RuntimeException | Error e) {
             built.forEach(DecoderLayer::close);
             throw e;
         }
         this.layers = List.copyOf(built);
-        if (firstMoe == null) {
-            throw new IllegalArgumentException("the model has no MoE layer");
-        }
-        this.defaultRouting = MoeLayers.defaultRouting(firstMoe);
+        this.defaultRouting = modelRouting;
         this.description = backend.description();
     }
 
@@ -61,7 +64,7 @@ public final class DecoderEngine implements AutoCloseable {
     public static DecoderEngine load(Path directory, ComputeBackend backend) {
         DecoderConfig config = DecoderConfig.read(directory);
         try (Checkpoint checkpoint = Checkpoint.open(directory)) {
-            return new DecoderEngine(DecoderLoader.load(checkpoint, config), backend);
+            return new DecoderEngine(new DecoderLoader(checkpoint, config), backend);
         }
     }
 

@@ -16,29 +16,44 @@ public final class DecoderLoader {
     private final Checkpoint checkpoint;
     private final DecoderConfig config;
 
-    private DecoderLoader(Checkpoint checkpoint, DecoderConfig config) {
+    /** Reads from {@code checkpoint}, which must stay open while this loader is used. */
+    public DecoderLoader(Checkpoint checkpoint, DecoderConfig config) {
         this.checkpoint = checkpoint;
         this.config = config;
     }
 
+    /** Every weight at once; a caller that places weights elsewhere loads them a layer at a time instead. */
     public static DecoderWeights load(Checkpoint checkpoint, DecoderConfig config) {
-        return new DecoderLoader(checkpoint, config).load();
-    }
-
-    private DecoderWeights load() {
-        int d = config.hiddenSize();
-        int vocab = config.vocabSize();
-        float[] embed = matrix("model.embed_tokens.weight", vocab, d);
+        DecoderLoader loader = new DecoderLoader(checkpoint, config);
+        float[] embed = loader.embedTokens();
         List<DecoderLayerWeights> layers = new ArrayList<>();
         for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
-            layers.add(layer(layer));
+            layers.add(loader.layer(layer));
         }
-        float[] finalNorm = matrix("model.norm.weight", d);
-        float[] lmHead = config.tieWordEmbeddings() ? embed : matrix("lm_head.weight", vocab, d);
-        return new DecoderWeights(config, embed, layers, finalNorm, lmHead);
+        return new DecoderWeights(config, embed, layers, loader.finalNorm(), loader.lmHead(embed));
     }
 
-    private DecoderLayerWeights layer(int layer) {
+    public DecoderConfig config() {
+        return config;
+    }
+
+    /** {@code model.embed_tokens.weight}, {@code [vocab][hidden]}. */
+    public float[] embedTokens() {
+        return matrix("model.embed_tokens.weight", config.vocabSize(), config.hiddenSize());
+    }
+
+    /** {@code model.norm.weight}. */
+    public float[] finalNorm() {
+        return matrix("model.norm.weight", config.hiddenSize());
+    }
+
+    /** The output head: {@code embedTokens} itself when the model ties them, else {@code lm_head.weight}. */
+    public float[] lmHead(float[] embedTokens) {
+        return config.tieWordEmbeddings() ? embedTokens : matrix("lm_head.weight", config.vocabSize(), config.hiddenSize());
+    }
+
+    /** Decoder layer {@code layer}: its norms, attention, and MoE block or dense MLP. */
+    public DecoderLayerWeights layer(int layer) {
         String prefix = "model.layers." + layer + ".";
         int d = config.hiddenSize();
         float[] inputNorm = matrix(prefix + "input_layernorm.weight", d);
