@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Runs one MoE layer of a checkpoint in process: gate, routing policy, expert FFNs, combine,",
             "shared experts. Input: an F32 tensor 'hidden' [T, d] in a safetensors file, or prompts",
-            "(tokenized with cl100k_base and embedded with model.embed_tokens.weight), routed as one step.",
+            "(tokenized with the model's tokenizer.json, else cl100k_base, and embedded with",
+            "model.embed_tokens.weight), routed as one step.",
             "Routing options not given take the model's values (its top-k; weights topk when its",
             "config sets norm_topk_prob, else raw); without --capacity-factor nothing is dropped.",
             ""})
@@ -154,15 +155,17 @@ final class ForwardCommand implements Callable<Integer> {
                 return states.data();
             }
         }
-        PromptEncoder encoder = new PromptEncoder(checkpoint.tensor(NamingFamily.EMBED_TOKENS));
         List<String> texts = input.prompt != null ? List.of(input.prompt)
                 : input.prompts.equals("bundled") ? Corpus.bundled().texts() : Corpus.load(Path.of(input.prompts)).texts();
         List<float[]> encoded = new ArrayList<>();
         int total = 0;
-        for (String text : texts) {
-            float[] states = parse(() -> encoder.encode(text));
-            encoded.add(states);
-            total += states.length;
+        try (PromptEncoder encoder = PromptEncoder.forModel(model, checkpoint.tensor(NamingFamily.EMBED_TOKENS),
+                PromptEncoder.DEFAULT_MAX_TOKENS)) {
+            for (String text : texts) {
+                float[] states = parse(() -> encoder.encode(text));
+                encoded.add(states);
+                total += states.length;
+            }
         }
         float[] all = new float[total];
         int at = 0;

@@ -62,8 +62,10 @@ final class LayerBaseline implements AutoCloseable {
         try {
             ModelConfig config = ModelConfig.read(modelDir).orElseThrow();
             weights = MoeLayerLoader.load(checkpoint, config, layer);
-            PromptEncoder encoder = new PromptEncoder(checkpoint.tensor(NamingFamily.EMBED_TOKENS));
-            steps = StepPlan.of(prompts.stream().map(encoder::encode).toList(), weights.hidden(), ranks, stepTokens);
+            try (PromptEncoder encoder = PromptEncoder.forModel(modelDir, checkpoint.tensor(NamingFamily.EMBED_TOKENS),
+                    PromptEncoder.DEFAULT_MAX_TOKENS)) {
+                steps = StepPlan.of(prompts.stream().map(encoder::encode).toList(), weights.hidden(), ranks, stepTokens);
+            }
             experts = ExpertKernels.create(backend, weights.experts(), threads);
             shared = ExpertKernels.create(backend, weights.sharedExpertsById(), threads);
         } catch (RuntimeException e) {

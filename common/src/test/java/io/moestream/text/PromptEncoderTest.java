@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.moestream.model.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PromptEncoderTest {
 
@@ -96,5 +101,41 @@ class PromptEncoderTest {
                 .hasMessage("the embedding table's shape must be positive, got [0, 2]");
         assertThatThrownBy(() -> new PromptEncoder(Tensor.of(new float[8], 4, 2), 0))
                 .hasMessage("the maximum token count must be >= 1, got 0");
+    }
+
+    @Test
+    void tokenizesWithTheModelsOwnTokenizerWhenTheCheckpointHasOne(@TempDir Path model) throws IOException {
+        TrainedBpe bpe = BpeTrainer.train(Corpus.bundled().texts(), 300, List.of("<|endoftext|>", "<|bos|>"));
+        bpe.writeTokenizerJson(model.resolve(ModelTokenizer.FILE), "<|bos|>");
+
+        try (PromptEncoder modelEncoder = PromptEncoder.forModel(model, Tensor.of(table(), VOCAB, HIDDEN), 64)) {
+            int[] expected = IntStream.concat(IntStream.of(1), IntStream.of(bpe.encode("hello world"))).toArray();
+            assertThat(modelEncoder.tokenize("hello world")).containsExactly(expected);
+            assertThat(modelEncoder.encode("hello world")).hasSize(expected.length * HIDDEN).startsWith(1, 1.5f, -1);
+            assertThat(modelEncoder.modelTokenizer()).isPresent();
+        }
+    }
+
+    @Test
+    void fallsBackToCl100kWithoutATokenizerJson(@TempDir Path model) {
+        try (PromptEncoder layerOnly = PromptEncoder.forModel(model, Tensor.of(table(), VOCAB, HIDDEN), 64)) {
+            assertThat(layerOnly.tokenize("hello world")).containsExactly(15339, 1917);
+            assertThat(layerOnly.modelTokenizer()).isEmpty();
+        }
+    }
+
+    @Test
+    void namesTheModelsTokenThatTheTableCannotEmbed(@TempDir Path model) throws IOException {
+        TrainedBpe bpe = BpeTrainer.train(Corpus.bundled().texts(), 300, List.of("<|endoftext|>"));
+        bpe.writeTokenizerJson(model.resolve(ModelTokenizer.FILE), null);
+
+        try (PromptEncoder small = PromptEncoder.forModel(model, Tensor.of(new float[280 * HIDDEN], 280, HIDDEN), 64)) {
+            assertThatThrownBy(() -> small.embed(new int[] {5, 299}))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("token at position 1 (\"" + bpe.token(299) + "\") has id 299, outside the embedding table's"
+                            + " vocabulary [0, 280)");
+            assertThatThrownBy(() -> small.embed(new int[] {300}))
+                    .hasMessage("token at position 0 has id 300, outside the embedding table's vocabulary [0, 280)");
+        }
     }
 }

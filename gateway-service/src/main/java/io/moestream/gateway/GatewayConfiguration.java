@@ -63,7 +63,8 @@ class GatewayConfiguration {
     @Bean
     PromptEncoder promptEncoder(MoeSettings settings, GatewaySettings gateway) {
         try (Checkpoint checkpoint = Checkpoint.open(settings.modelDir())) {
-            return new PromptEncoder(checkpoint.tensor(NamingFamily.EMBED_TOKENS), gateway.maxPromptTokens());
+            return PromptEncoder.forModel(settings.modelDir(), checkpoint.tensor(NamingFamily.EMBED_TOKENS),
+                    gateway.maxPromptTokens());
         }
     }
 
