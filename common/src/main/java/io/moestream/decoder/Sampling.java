@@ -10,8 +10,10 @@ import java.util.SplittableRandom;
  *
  * @param temperature 0 for greedy, else > 0
  * @param topP in (0, 1]
- * @param seed where each sequence's random stream starts; sequence {@code i} of a call uses its own
- *        stream, so a sequence samples the same tokens whatever else is in the batch
+ * @param seed where the random streams start: the {@code i}-th prompt of a call draws from its own
+ *        stream, so a prompt samples the same tokens whatever the other prompts are, provided it keeps
+ *        its index and its logits do not depend on them (under a capacity policy they do: the batch
+ *        is routed together)
  */
 public record Sampling(double temperature, double topP, long seed) {
 
