@@ -107,7 +107,11 @@ class ForwardCommandTest {
 
         try (Checkpoint checkpoint = Checkpoint.open(full)) {
             MoeLayerWeights mixtral = MoeLayerLoader.load(checkpoint, ModelConfig.read(full).orElseThrow(), 0);
-            float[] states = new PromptEncoder(checkpoint.tensor(NamingFamily.EMBED_TOKENS)).encode(prompt);
+            float[] states;
+            try (PromptEncoder encoder = PromptEncoder.forModel(full, checkpoint.tensor(NamingFamily.EMBED_TOKENS),
+                    PromptEncoder.DEFAULT_MAX_TOKENS)) {
+                states = encoder.encode(prompt);
+            }
             int tokens = states.length / mixtral.hidden();
             float[] expected = MoeLayers.build(mixtral, MoeLayers.defaultRouting(mixtral), Placement.contiguous(8, 1),
                     new JavaExpertKernel(mixtral.experts()), new JavaExpertKernel(Map.of()))
