@@ -8,7 +8,11 @@ import io.moestream.model.CheckpointException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,6 +176,32 @@ class ModelTokenizerTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("token id -2 at position 1 is negative");
             assertThat(tokenizer.decode(new int[] {1, 99})).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    void encodesFromManyThreadsAtOnceAsFromOne() throws Exception {
+        BpeTrainer.train(Corpus.bundled().texts(), 1024, List.of("<|endoftext|>"))
+                .writeTokenizerJson(directory.resolve(ModelTokenizer.FILE), null);
+        List<String> texts = Corpus.bundled().texts();
+
+        try (ModelTokenizer tokenizer = ModelTokenizer.load(directory).orElseThrow()) {
+            List<int[]> sequential = texts.stream().map(tokenizer::encode).toList();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<List<int[]>>> runs = new ArrayList<>();
+                for (int run = 0; run < 4; run++) {
+                    runs.add(pool.submit(() -> texts.stream().map(tokenizer::encode).toList()));
+                }
+                for (Future<List<int[]>> run : runs) {
+                    List<int[]> concurrent = run.get();
+                    for (int i = 0; i < texts.size(); i++) {
+                        assertThat(concurrent.get(i)).containsExactly(sequential.get(i));
+                    }
+                }
+            } finally {
+                pool.shutdown();
+            }
         }
     }
 
