@@ -1,6 +1,8 @@
 package io.moestream.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.LibUtils;
+import ai.djl.util.Utils;
 import io.moestream.model.CheckpointException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -70,6 +72,7 @@ public final class ModelTokenizer implements AutoCloseable {
      *
      * @throws CheckpointException naming the file for a tokenizer.json or tokenizer_config.json
      *         that cannot be read or that the library refuses
+     * @throws IllegalStateException when the native library does not load
      */
     public static Optional<ModelTokenizer> load(Path modelDirectory) {
         Path file = modelDirectory.resolve(FILE);
@@ -158,12 +161,23 @@ public final class ModelTokenizer implements AutoCloseable {
     }
 
     private static HuggingFaceTokenizer open(Path file, byte[] content) {
+        requireNativeLibrary();
         // Truncation and padding stay off whatever the file says, as transformers leaves them to each call.
         Map<String, String> options = Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false");
         try {
             return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(content), options);
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(file, null, "the tokenizers library cannot load it: " + e.getMessage(), e);
+        }
+    }
+
+    /** Tells a native library that does not load (an unwritable cache, say) from a bad tokenizer.json. */
+    private static void requireNativeLibrary() {
+        try {
+            LibUtils.checkStatus();
+        } catch (RuntimeException | LinkageError e) {
+            throw new IllegalStateException("the Hugging Face tokenizers native library does not load; DJL extracts it to "
+                    + Utils.getEngineCacheDir("tokenizers") + " (DJL_CACHE_DIR chooses another directory): " + e, e);
         }
     }
 
