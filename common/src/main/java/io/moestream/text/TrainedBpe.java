@@ -16,7 +16,9 @@ import java.util.Map;
  * A byte-level BPE vocabulary and its merges, as {@link BpeTrainer} learns them, with an encoder
  * written in Java that tokenizes exactly as the Hugging Face {@code tokenizers} library does with
  * the {@code tokenizer.json} that {@link #writeTokenizerJson} writes: so code that generates or
- * checks models tokenizes without loading the native library.
+ * checks models tokenizes without loading the native library. (Two edges differ: a lone UTF-16
+ * surrogate, which Java encodes as {@code ?} and the library as U+FFFD, and characters newer than
+ * the JDK's Unicode version, see {@link ByteLevel}.)
  *
  * <p>Ids: the special tokens first, in the order given ({@code 0..s-1}); then the 256 byte
  * symbols in byte order ({@code s..s+255}); then one id for each merge whose token is new, in merge
