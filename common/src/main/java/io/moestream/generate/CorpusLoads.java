@@ -5,22 +5,22 @@ import io.moestream.routing.Placement;
 import io.moestream.routing.Policy;
 import io.moestream.routing.Router;
 import io.moestream.routing.RoutingConfig;
-import io.moestream.text.Cl100k;
 import io.moestream.text.Corpus;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * Measures how unbalanced a generated model routes real text: every prompt of a corpus is one
- * step, embedded and routed dropless top-k through the layer's gate with the project's
- * {@link Router}, and the experts' loads are summed over the corpus.
+ * step, tokenized by the model's own tokenizer, embedded and routed dropless top-k through layer
+ * 0's gate with the project's {@link Router}, and the experts' loads are summed over the corpus.
+ * Layer 0 is what the layer-only pipeline serves, fed with token embeddings as here; in a whole
+ * model the router reads the RMSNorm of the residual stream, which the generator keeps close to
+ * the embedding (see {@link WeightPlan}), and every later layer's gate is built as layer 0's.
  *
  * <p>{@code ./moe generate-model} prints this measurement for the model it writes, and
  * {@code ./moe generate-model --measure-only} reprints the figures the presets are tuned to.
  */
 public final class CorpusLoads {
-
-    private static final int BAR_WIDTH = 40;
 
     private CorpusLoads() {
     }
@@ -29,19 +29,17 @@ public final class CorpusLoads {
      * The loads of the model {@code spec} generates, drawing only the embedding rows the corpus
      * uses, so that even full width takes seconds. Identical to routing the written checkpoint's
      * F32 tables; a full-scale checkpoint stores them in BF16, which moves a logit by a fraction
-     * of a percent.
+     * of a percent. Prompts are tokenized as the model's tokenizer.json tokenizes them, BOS
+     * included where the family adds it.
      */
     public static LoadReport measure(ModelSpec spec, Corpus corpus) {
         SkewModel model = spec.skewModel();
+        GeneratedTokenizer tokenizer = GeneratedTokenizer.of(spec);
         int hidden = spec.hidden();
         Function<String, float[]> encoder = prompt -> {
-            int[] ids = Cl100k.tokenize(prompt);
+            int[] ids = tokenizer.encode(prompt);
             float[] states = new float[ids.length * hidden];
             for (int t = 0; t < ids.length; t++) {
-                if (ids[t] >= spec.vocabSize()) {
-                    throw new IllegalArgumentException("token id " + ids[t] + " is outside the model's vocabulary of "
-                            + spec.vocabSize());
-                }
                 model.embeddingRow(ids[t], states, t * hidden);
             }
             return states;

@@ -4,6 +4,7 @@ import io.moestream.model.Checkpoint;
 import io.moestream.model.ModelConfig;
 import io.moestream.model.SafetensorsWriter;
 import io.moestream.model.Tensor;
+import io.moestream.text.ModelTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,24 +22,31 @@ import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Writes a checkpoint directory of one MoE layer (layer 0 of a one-layer model) that the model
- * package loads as it loads the real families: {@code config.json} in the family's format, and
- * {@code model.safetensors}, or shards with {@code model.safetensors.index.json} once the weights
- * exceed the shard size. The embedding table has cl100k_base's vocabulary, so any prompt embeds,
- * and the router gate is built by {@link SkewModel} so that real text routes as unbalanced as in
- * the trained models ({@link Preset}, {@link CorpusLoads}). Weights are BF16 at full scale, F32
- * otherwise. The same specification always gives the same bytes.
+ * Writes a whole decoder model in the Hugging Face layout of its family, as transformers'
+ * {@code save_pretrained} would: {@code config.json} and {@code generation_config.json},
+ * {@code tokenizer.json} and {@code tokenizer_config.json}, and {@code model.safetensors}, or
+ * shards with {@code model.safetensors.index.json} once the weights exceed the shard size. Every
+ * layer has its attention, norms and MoE block (or plain MLP where the family makes the layer
+ * dense), then come the final norm and {@code lm_head} ({@link WeightPlan}). The tokenizer is
+ * byte-level BPE learned from the bundled prompt corpus ({@link GeneratedTokenizer}); the
+ * embeddings and every layer's router are built by {@link SkewModel} so that real text routes as
+ * unbalanced as in the trained models ({@link Preset}, {@link CorpusLoads}). Weights are BF16 at
+ * full scale, F32 otherwise. The same specification always gives the same bytes.
  *
- * <p>{@code ./moe generate-model --preset P --scale S --out DIR} runs it from the command line.
+ * <p>{@code ./moe generate-model --preset P --scale S [--layers N] --out DIR} runs it from the
+ * command line.
  *
  * <p>Peak memory is the largest shard's weights as F32 (about 4 GiB for a full-scale 2 GiB shard),
  * because the safetensors writer takes a whole file's tensors at once: give full scale
- * {@code -Xmx6g} (Mixtral-like full, two shards, 3.6 GB: 50 s and 6.5 GB resident here).
+ * {@code -Xmx6g}.
  */
 public final class ModelGenerator {
 
     /** 2 GiB: a shard is held in memory as F32 while it is written, so larger shards need a larger heap. */
     public static final long DEFAULT_SHARD_BYTES = 2L << 30;
+
+    static final String GENERATION_CONFIG = "generation_config.json";
+    static final String TOKENIZER_CONFIG = "tokenizer_config.json";
 
     /**
      * Laid out as transformers writes its JSON ({@code "key": value}, two-space indent), with
@@ -61,7 +69,8 @@ public final class ModelGenerator {
      * Generates {@code spec} into {@code directory}, created if needed.
      *
      * @param maxShardBytes weights beyond this size are split into shards of at most this size
-     * @return the files written, config.json first
+     * @return the files written: config.json, generation_config.json, tokenizer.json,
+     *         tokenizer_config.json, then the weights (the index last when sharded)
      * @throws IllegalArgumentException when {@code directory} already holds a checkpoint, which a
      *         mix of old and new files would silently corrupt
      */
@@ -70,7 +79,13 @@ public final class ModelGenerator {
             Files.createDirectories(directory);
             refuseExistingCheckpoint(directory);
             List<Path> written = new ArrayList<>();
-            written.add(writeJson(directory.resolve(ModelConfig.FILE), ConfigFile.of(spec)));
+            GeneratedTokenizer tokenizer = GeneratedTokenizer.of(spec);
+            written.add(writeJson(directory.resolve(ModelConfig.FILE), ConfigFile.of(spec, tokenizer)));
+            written.add(writeJson(directory.resolve(GENERATION_CONFIG), ConfigFile.generation(tokenizer)));
+            Path tokenizerJson = directory.resolve(ModelTokenizer.FILE);
+            tokenizer.write(tokenizerJson);
+            written.add(tokenizerJson);
+            written.add(writeJson(directory.resolve(TOKENIZER_CONFIG), ConfigFile.tokenizer(spec, tokenizer)));
             List<List<PlannedTensor>> shards = Shards.split(WeightPlan.of(spec), spec.scale().dtype().bytes(),
                     maxShardBytes);
             if (shards.size() == 1) {

@@ -4,7 +4,7 @@ import io.moestream.routing.SyntheticLogits;
 import java.util.SplittableRandom;
 
 /**
- * The embedding table and router gate of a generated model, built so that routing real text is as
+ * The embedding table and router gates of a generated model, built so that routing real text is as
  * unbalanced as in trained MoE models, by an amount one number controls.
  *
  * <p><b>The model of skew.</b> Trained embedding tables are anisotropic: every row shares a large
@@ -31,6 +31,13 @@ import java.util.SplittableRandom;
  * {@link Preset}). Coordinates are drawn uniformly, a row or the gate per named stream of
  * {@link Seeds}, so any row can be drawn alone: the corpus measurement at full width never builds
  * the whole table.
+ *
+ * <p><b>Every layer.</b> Each MoE layer's gate is built the same way from streams of its own (its
+ * popularity order and its noise directions, indexed by the layer), so the layers favour different
+ * experts but each is as skewed as the first. This holds for a whole model because its router input
+ * at layer {@code i} is the RMSNorm of the residual stream, which stays dominated by the token's
+ * embedding when the blocks add little to it (see {@link WeightPlan}), and RMSNorm gives it back
+ * the embedding's unit RMS. Layer 0's gate is the one {@link #gate()} has always built.
  */
 public final class SkewModel {
 
@@ -46,7 +53,6 @@ public final class SkewModel {
     private final double[] mean;
     private final double meanNorm;
     private final double residualNorm;
-    private final SyntheticLogits popularity;
     private final double skew;
 
     public SkewModel(int hidden, int experts, double skew, long seed) {
@@ -58,19 +64,28 @@ public final class SkewModel {
         this.experts = experts;
         this.seed = seed;
         this.skew = skew;
-        this.popularity = new SyntheticLogits(experts, skew, Seeds.stream(seed, "popularity").nextLong());
         this.mean = unit(randomVector(Seeds.stream(seed, "embedding-mean")));
         this.meanNorm = Math.sqrt(ANISOTROPY * hidden);
         this.residualNorm = Math.sqrt((1 - ANISOTROPY) * hidden);
     }
 
-    int popularityRank(int expert) {
-        return popularity.popularityRank(expert);
+    /** How popular {@code expert} is in {@code layer}'s gate: 0 for the most popular. */
+    int popularityRank(int layer, int expert) {
+        return popularity(layer).popularityRank(expert);
     }
 
-    /** {@code b_e}. */
-    double bias(int expert) {
+    /** {@code b_e} of {@code layer}'s gate. */
+    double bias(int layer, int expert) {
+        return bias(popularity(layer), expert);
+    }
+
+    private double bias(SyntheticLogits popularity, int expert) {
         return -skew * Math.log(1 + popularity.popularityRank(expert));
+    }
+
+    /** {@code pi} of {@code layer}: layer 0's stream is the one this class has always drawn it from. */
+    private SyntheticLogits popularity(int layer) {
+        return new SyntheticLogits(experts, skew, Seeds.stream(seed, "popularity", layer).nextLong());
     }
 
     /** Writes embedding row {@code e_token} into {@code out[offset .. offset + hidden)}. */
@@ -82,9 +97,15 @@ public final class SkewModel {
         }
     }
 
-    /** {@code Wg}, {@code [experts][hidden]} row-major. */
+    /** Layer 0's {@code Wg}, {@code [experts][hidden]} row-major. */
     public float[] gate() {
-        SplittableRandom random = Seeds.stream(seed, "gate");
+        return gate(0);
+    }
+
+    /** {@code layer}'s {@code Wg}, {@code [experts][hidden]} row-major. */
+    public float[] gate(int layer) {
+        SyntheticLogits popularity = popularity(layer);
+        SplittableRandom random = Seeds.stream(seed, "gate", layer);
         // |r_t . n_e| has deviation |r_t| |n_e| / sqrt(d - 1) over random directions in the d - 1
         // dimensions orthogonal to m; solve for |n_e| to make that NOISE_STD.
         double noiseNorm = NOISE_STD * Math.sqrt(hidden - 1) / residualNorm;
@@ -92,7 +113,7 @@ public final class SkewModel {
         for (int e = 0; e < experts; e++) {
             double[] n = orthogonalToMean(randomVector(random));
             double scale = noiseNorm / norm(n);
-            double along = bias(e) / meanNorm;
+            double along = bias(popularity, e) / meanNorm;
             for (int i = 0; i < hidden; i++) {
                 gate[e * hidden + i] = (float) (along * mean[i] + scale * n[i]);
             }

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moestream.model.Checkpoint;
 import io.moestream.model.NamingFamily;
-import io.moestream.model.Tensor;
-import io.moestream.text.Cl100k;
 import io.moestream.text.Corpus;
-import io.moestream.text.PromptEncoder;
+import io.moestream.text.ModelTokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -24,11 +22,13 @@ class CorpusLoadsTest {
 
     @ParameterizedTest
     @EnumSource(Preset.class)
-    void defaultSkewLandsInThePresetsBandAtTinyScale(Preset preset) {
-        LoadReport report = CorpusLoads.measure(ModelSpec.of(preset, Scale.TINY), CORPUS);
+    void defaultSkewLandsInThePresetsBandAtEveryScale(Preset preset) {
+        for (Scale scale : Scale.values()) {
+            LoadReport report = CorpusLoads.measure(ModelSpec.of(preset, scale), CORPUS);
 
-        assertThat(report.busiestOverMean()).isBetween(preset.targetLow(), preset.targetHigh());
-        assertThat(Arrays.stream(report.load()).sum()).isEqualTo((long) report.tokens() * preset.topK());
+            assertThat(report.busiestOverMean()).as(scale.label()).isBetween(preset.targetLow(), preset.targetHigh());
+            assertThat(Arrays.stream(report.load()).sum()).isEqualTo((long) report.tokens() * preset.topK());
+        }
     }
 
     @Test
@@ -38,22 +38,62 @@ class CorpusLoadsTest {
         assertThat(report.busiestOverMean()).isLessThan(Preset.MIXTRAL_LIKE.targetLow());
     }
 
-    /** The real vocabulary end to end: the written table embeds every prompt and routes as measured in memory. */
+    /** The written table and gate route the corpus as measured in memory, token ids from the model's tokenizer. */
     @Test
     void theWrittenCheckpointRoutesTheCorpusAsMeasured() {
         ModelSpec spec = ModelSpec.of(Preset.OLMOE_LIKE, Scale.TINY);
         ModelGenerator.generate(spec, dir);
+        GeneratedTokenizer tokenizer = GeneratedTokenizer.of(spec);
 
         LoadReport fromCheckpoint;
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            Tensor table = checkpoint.tensor(NamingFamily.EMBED_TOKENS, Cl100k.VOCAB_SIZE, spec.hidden());
+            float[] table = checkpoint.tensor(NamingFamily.EMBED_TOKENS, spec.vocabSize(), spec.hidden()).data();
             float[] gate = checkpoint.tensor(NamingFamily.MLP.gate(0)).data();
-            fromCheckpoint = CorpusLoads.measure(CORPUS, new PromptEncoder(table)::encode, spec.hidden(), gate,
-                    spec.preset().topK());
+            int d = spec.hidden();
+            fromCheckpoint = CorpusLoads.measure(CORPUS, prompt -> {
+                int[] ids = tokenizer.encode(prompt);
+                float[] states = new float[ids.length * d];
+                for (int t = 0; t < ids.length; t++) {
+                    System.arraycopy(table, ids[t] * d, states, t * d, d);
+                }
+                return states;
+            }, d, gate, spec.preset().topK());
         }
 
         assertThat(fromCheckpoint).isEqualTo(CorpusLoads.measure(spec, CORPUS));
         assertThat(fromCheckpoint.busiestOverMean()).isBetween(4.0, 7.0);
+    }
+
+    /**
+     * The tokenizer.json written beside the weights, read by the Hugging Face tokenizers library,
+     * gives the ids the measurement routed: BOS first for Mixtral, none for Qwen3.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Preset.class, names = {"MIXTRAL_LIKE", "QWEN3_MOE_LIKE"})
+    void theLibraryTokenizesTheCorpusAsTheMeasurementDid(Preset preset) {
+        ModelSpec spec = ModelSpec.of(preset, Scale.TINY).withLayers(1);
+        ModelGenerator.generate(spec, dir);
+        GeneratedTokenizer generated = GeneratedTokenizer.of(spec);
+
+        try (ModelTokenizer library = ModelTokenizer.load(dir).orElseThrow()) {
+            assertThat(library.vocabularySize()).isEqualTo(spec.vocabSize());
+            for (String prompt : CORPUS.texts()) {
+                assertThat(library.encode(prompt)).as(prompt).containsExactly(generated.encode(prompt));
+            }
+        }
+    }
+
+    /** Mixtral's tokenizer puts BOS first, so every prompt routes one more token than its text has. */
+    @Test
+    void familiesThatAddBosRouteItWithEveryPrompt() {
+        ModelSpec mixtral = ModelSpec.of(Preset.MIXTRAL_LIKE, Scale.TINY);
+        ModelSpec qwen = ModelSpec.of(Preset.QWEN_MOE_LIKE, Scale.TINY);
+
+        int withBos = CorpusLoads.measure(mixtral, CORPUS).tokens();
+        int withoutBos = CorpusLoads.measure(qwen, CORPUS).tokens();
+
+        assertThat(GeneratedTokenizer.of(mixtral).encode("hello")[0]).isEqualTo(1);
+        assertThat(withBos - withoutBos).isEqualTo(CORPUS.texts().size());
     }
 
     @Test

@@ -30,7 +30,7 @@ class SkewModelTest {
             double sum = 0;
             double squares = 0;
             for (int t = 0; t < TOKENS; t++) {
-                double noise = dot(row(t), gate, e * HIDDEN) - model.bias(e);
+                double noise = dot(row(t), gate, e * HIDDEN) - model.bias(0, e);
                 sum += noise;
                 squares += noise * noise;
             }
@@ -43,10 +43,27 @@ class SkewModelTest {
 
     @Test
     void theBiasFollowsThePopularityRank() {
-        for (int e = 0; e < EXPERTS; e++) {
-            assertThat(model.bias(e)).isEqualTo(-Math.log(1 + model.popularityRank(e)));
+        for (int layer = 0; layer < 3; layer++) {
+            for (int e = 0; e < EXPERTS; e++) {
+                assertThat(model.bias(layer, e)).isEqualTo(-Math.log(1 + model.popularityRank(layer, e)));
+            }
         }
-        assertThat(new SkewModel(HIDDEN, EXPERTS, 0, 7).bias(3)).isZero();
+        assertThat(new SkewModel(HIDDEN, EXPERTS, 0, 7).bias(1, 3)).isZero();
+    }
+
+    /** A later layer's logits are its own bias plus noise of the same spread: as skewed as layer 0, around other experts. */
+    @Test
+    void laterLayersAreBiasPlusNoiseAroundTheirOwnPopularity() {
+        float[] gate = model.gate(2);
+        double squares = 0;
+        for (int t = 0; t < TOKENS; t++) {
+            double noise = dot(row(t), gate, 5 * HIDDEN) - model.bias(2, 5);
+            squares += noise * noise;
+        }
+
+        assertThat(Math.sqrt(squares / TOKENS)).isCloseTo(SkewModel.NOISE_STD, offset(0.1));
+        assertThat(model.gate(0)).containsExactly(model.gate());
+        assertThat(gate).isNotEqualTo(model.gate());
     }
 
     @Test
