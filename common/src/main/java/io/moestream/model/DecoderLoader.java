@@ -2,8 +2,6 @@ package io.moestream.model;
 
 import io.moestream.expert.ExpertWeights;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,17 +18,6 @@ public final class DecoderLoader {
     public DecoderLoader(Checkpoint checkpoint, DecoderConfig config) {
         this.checkpoint = checkpoint;
         this.config = config;
-    }
-
-    /** Every weight at once; a caller that places weights elsewhere loads them a layer at a time instead. */
-    public static DecoderWeights load(Checkpoint checkpoint, DecoderConfig config) {
-        DecoderLoader loader = new DecoderLoader(checkpoint, config);
-        float[] embed = loader.embedTokens();
-        List<DecoderLayerWeights> layers = new ArrayList<>();
-        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
-            layers.add(loader.layer(layer));
-        }
-        return new DecoderWeights(config, embed, layers, loader.finalNorm(), loader.lmHead(embed));
     }
 
     public DecoderConfig config() {

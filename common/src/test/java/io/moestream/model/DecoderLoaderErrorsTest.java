@@ -111,8 +111,8 @@ class DecoderLoaderErrorsTest {
         copy.config().put("tie_word_embeddings", true);
         copy.data("lm_head.weight")[0] = Float.NaN;
         copy.write(dir);
-        DecoderWeights weights = load();
-        assertThat(weights.lmHead()).isSameAs(weights.embedTokens());
+        float[][] embedAndHead = load();
+        assertThat(embedAndHead[1]).isSameAs(embedAndHead[0]);
     }
 
     /** The engine loads a layer at a time, through the same checks. */
@@ -130,10 +130,17 @@ class DecoderLoaderErrorsTest {
                 "no such tensor in the checkpoint");
     }
 
-    private DecoderWeights load() {
+    /** Reads every weight, as the engine does a layer at a time; returns the embedding table and the output head. */
+    private float[][] load() {
         DecoderConfig config = DecoderConfig.read(dir);
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            return DecoderLoader.load(checkpoint, config);
+            DecoderLoader loader = new DecoderLoader(checkpoint, config);
+            float[] embed = loader.embedTokens();
+            for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+                loader.layer(layer);
+            }
+            loader.finalNorm();
+            return new float[][] {embed, loader.lmHead(embed)};
         }
     }
 }
