@@ -61,6 +61,12 @@ public final class DecoderBackends {
         private final boolean blasLinear;
         private final int threads;
         private final JavaBackend java = new JavaBackend();
+        /**
+         * The projections' shared input and output buffers; JavaCPP frees them when the backend is
+         * unreachable, since a model's projections may outlive any one close.
+         */
+        private final NativeFloats linearIn = new NativeFloats();
+        private final NativeFloats linearOut = new NativeFloats();
 
         Backend(KernelBackend experts, boolean blasLinear, int threads) {
             this.experts = experts;
@@ -70,7 +76,7 @@ public final class DecoderBackends {
 
         @Override
         public Linear linear(float[] weight, int out, int in) {
-            return blasLinear ? new OpenBlasLinear(weight, out, in) : java.linear(weight, out, in);
+            return blasLinear ? new OpenBlasLinear(weight, out, in, linearIn, linearOut) : java.linear(weight, out, in);
         }
 
         @Override

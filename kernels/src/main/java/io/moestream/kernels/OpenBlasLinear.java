@@ -10,18 +10,20 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
 /**
  * {@code Y = X W^T} as one sgemm, the weight in native memory {@code [out][in]} as the checkpoint
- * stores it, which row-major sgemm reads as {@code (NoTrans, Trans)} without a copy. Input and
- * output buffers are native, reused and grown on demand.
+ * stores it, which row-major sgemm reads as {@code (NoTrans, Trans)} without a copy. The native
+ * input and output buffers are shared by every projection of one backend: a model has hundreds of
+ * projections but runs one at a time, and a buffer each would cost resident memory for nothing.
  */
 final class OpenBlasLinear implements Linear {
 
     private final int out;
     private final int in;
     private final FloatPointer weight;
-    private final NativeFloats x = new NativeFloats();
-    private final NativeFloats y = new NativeFloats();
+    private final NativeFloats x;
+    private final NativeFloats y;
 
-    OpenBlasLinear(float[] weight, int out, int in) {
+    /** @param x and {@code y}: the backend's shared buffers, which this projection does not close */
+    OpenBlasLinear(float[] weight, int out, int in, NativeFloats x, NativeFloats y) {
         if (out < 1 || in < 1 || weight.length != (long) out * in) {
             throw new IllegalArgumentException("weight has " + weight.length + " values, expected out * in = "
                     + out + " * " + in);
@@ -30,6 +32,8 @@ final class OpenBlasLinear implements Linear {
         this.out = out;
         this.in = in;
         this.weight = new FloatPointer(weight);
+        this.x = x;
+        this.y = y;
     }
 
     @Override
@@ -60,7 +64,5 @@ final class OpenBlasLinear implements Linear {
     @Override
     public void close() {
         weight.close();
-        x.close();
-        y.close();
     }
 }
