@@ -1,6 +1,7 @@
 package io.moestream.cli;
 
 import java.util.concurrent.Callable;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -30,6 +31,13 @@ public final class MoeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        // Read by logback when it first starts; a name of our own, so Spring Boot does not take it for its config.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "moe-cli-logback.xml");
+        }
+        // The core logs through System.Logger, that is java.util.logging: one log, one format, one level.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         System.exit(commandLine().execute(args));
     }
 
