@@ -11,6 +11,7 @@ import io.moestream.pipeline.TopicLayout;
 import io.moestream.pipeline.TopicSetup;
 import io.moestream.pipeline.WireSerdes;
 import io.moestream.service.MoeSettingsBinder;
+import io.moestream.service.StaticMembership;
 import io.moestream.text.PromptEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -139,8 +140,8 @@ class GatewayConfiguration {
      */
     @Bean
     PollingLoop promptsLoop(KafkaProperties kafka, MoeSettings settings, GatewayTopics topics, PromptIntake intake,
-                            KafkaProducer<byte[], byte[]> producer, DeadLetters deadLetters) {
-        Map<String, Object> config = kafka.buildConsumerProperties();
+                            KafkaProducer<byte[], byte[]> producer, DeadLetters deadLetters, Environment environment) {
+        Map<String, Object> config = StaticMembership.of(kafka.buildConsumerProperties(), environment);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.topicsPrefix() + "gateway-prompts");
         // Names its metrics (lag on prompts) on the dashboards; Kafka would number it.
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "gateway-prompts");
@@ -184,9 +185,9 @@ class GatewayConfiguration {
     @Bean
     ReassemblyStreams reassemblyStreams(KafkaProperties kafka, MoeSettings settings, GatewaySettings gateway,
                                         GatewayTopics topics, PromptEncoder encoder, DeadLetters deadLetters,
-                                        GatewayMetrics metrics) {
+                                        GatewayMetrics metrics, Environment environment) {
         Properties config = new Properties();
-        config.putAll(kafka.buildStreamsProperties());
+        config.putAll(StaticMembership.of(kafka.buildStreamsProperties(), environment));
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.topicsPrefix() + "gateway");
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         config.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);

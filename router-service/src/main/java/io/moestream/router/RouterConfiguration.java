@@ -9,6 +9,7 @@ import io.moestream.pipeline.TopicLayout;
 import io.moestream.pipeline.TopicSetup;
 import io.moestream.pipeline.Topics;
 import io.moestream.service.MoeSettingsBinder;
+import io.moestream.service.StaticMembership;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -81,16 +82,16 @@ class RouterConfiguration {
     }
 
     @Bean(name = KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
-    KafkaStreamsConfiguration routerStreamsConfig(KafkaClients clients, Topics topics) {
-        Map<String, Object> config = clients.streams();
+    KafkaStreamsConfiguration routerStreamsConfig(KafkaClients clients, Topics topics, Environment environment) {
+        Map<String, Object> config = StaticMembership.of(clients.streams(), environment);
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, topics.prefix() + "router");
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         return new KafkaStreamsConfiguration(config);
     }
 
     /**
-     * Without leaving the group on close, a restarted router waits out the session timeout (45 s)
-     * before it gets the partitions back, and requests in flight time out meanwhile.
+     * A router stopped on purpose hands its partitions to the other instances at once; one that crashed
+     * keeps them, by static membership, until it is back or its session times out.
      */
     @Bean
     StreamsBuilderFactoryBeanConfigurer leaveGroupOnClose() {

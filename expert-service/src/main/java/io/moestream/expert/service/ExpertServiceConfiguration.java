@@ -5,12 +5,15 @@ import io.moestream.kernels.ExpertKernels;
 import io.moestream.kernels.SelectedKernel;
 import io.moestream.pipeline.MoeSettings;
 import io.moestream.pipeline.TopicSetup;
+import io.moestream.service.InstanceId;
 import io.moestream.service.MoeSettingsBinder;
+import io.moestream.service.StaticMembership;
 import java.time.Duration;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -23,6 +26,7 @@ class ExpertServiceConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExpertServiceConfiguration.class);
     private static final Duration TOPIC_SETUP_TIMEOUT = Duration.ofSeconds(60);
+    private static final String INSTANCE_ID = "moe.expert.instance-id";
 
     @Bean
     MoeSettings moeSettings(Environment environment) {
@@ -32,6 +36,13 @@ class ExpertServiceConfiguration {
     @Bean
     ExpertSettings expertSettings(Environment environment) {
         return Binder.get(environment).bindOrCreate("moe.expert", ExpertSettings.class);
+    }
+
+    /** The dispatch consumer is a static member under {@code moe.expert.instance-id}, as in its transactional ids. */
+    @Bean
+    DefaultKafkaConsumerFactoryCustomizer staticMembership(Environment environment) {
+        String instanceId = InstanceId.checked(INSTANCE_ID, environment.getRequiredProperty(INSTANCE_ID));
+        return factory -> factory.updateConfigs(StaticMembership.of(factory.getConfigurationProperties(), instanceId));
     }
 
     @Bean
