@@ -6,8 +6,12 @@ import io.moestream.expert.service.ExpertServiceApplication;
 import io.moestream.generate.Preset;
 import io.moestream.pipeline.TopicSetup;
 import io.moestream.pipeline.Topics;
+import io.moestream.router.RouterApplication;
 import io.moestream.wire.BatchPart;
 import io.moestream.wire.ExpertRows;
+import io.moestream.wire.RequestSpan;
+import io.moestream.wire.RoutingManifest;
+import io.moestream.wire.TokenBatch;
 import io.moestream.wire.WireType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +78,32 @@ class CrashRestartEndToEndTest {
     }
 
     @Test
+    void aRouterKilledInATransactionFencesItWhenItComesBack() {
+        Topics topics = topics("crash-router.");
+        Map<String, String> router = service(topics, "router-state");
+        router.put("spring.kafka.streams.properties.producer.transaction.timeout.ms", NEVER_MS);
+        router.put("spring.kafka.streams.properties.session.timeout.ms", NEVER_MS);
+        List<String> batches = IntStream.range(0, BATCHES).mapToObj(i -> "batch-" + i).toList();
+
+        Map<String, String> neverCommits = new LinkedHashMap<>(router);
+        neverCommits.put("spring.kafka.streams.properties.commit.interval.ms", NEVER_MS);
+        try (ServiceProcess first = ServiceProcess.start("router-1", RouterApplication.class, LOGS, neverCommits)) {
+            batches.forEach(id -> send(topics.tokens(), id, tokenBatch(id).toBytes(WireType.F32)));
+            assertThat(manifests(topics, batches, "read_uncommitted"))
+                    .as("batches routed by %s, in its open transaction", first).containsOnlyKeys(batches);
+            assertThat(manifests(topics, List.of(), "read_committed")).as("committed manifests").isEmpty();
+            first.kill();
+        }
+        try (ServiceProcess second = ServiceProcess.start("router-2", RouterApplication.class, LOGS, router)) {
+            // Committed manifests of the new router lie behind the crashed one's records: read_committed readers
+            // see them only once that transaction is aborted.
+            Map<String, Integer> routed = manifests(topics, batches, "read_committed");
+            assertThat(routed).as("committed manifests per batch after %s took over", second)
+                    .isEqualTo(counts(batches, 1));
+        }
+    }
+
+    @Test
     void anExpertServiceKilledAndStartedAgainGetsItsPartitionsBackAtOnce() {
         Topics topics = topics("crash-expert.");
         Map<String, String> expert = service(topics, "expert-state");
@@ -120,6 +150,12 @@ class CrashRestartEndToEndTest {
         return properties;
     }
 
+    private static TokenBatch tokenBatch(String id) {
+        int tokens = 4;
+        return new TokenBatch(id, 0, System.currentTimeMillis(),
+                List.of(new RequestSpan("request-" + id, 0, tokens, 0, tokens)), hidden(), gaussian(tokens, id));
+    }
+
     private static ExpertRows dispatch(String id) {
         int rows = 3;
         return new ExpertRows(id, 0, new int[] {0, 1, 2}, hidden(), gaussian(rows, id), 0);
@@ -152,9 +188,14 @@ class CrashRestartEndToEndTest {
     }
 
     /**
-     * The committed expert outputs per batch id on {@code expert-outputs}, read from the start until every batch
-     * of {@code awaited} has one or the test's patience is spent, then to the end.
+     * The routing manifests per batch id on {@code expert-outputs} at {@code isolation}, read from the start
+     * until every batch of {@code awaited} has one or the test's patience is spent, then to the end.
      */
+    private static Map<String, Integer> manifests(Topics topics, List<String> awaited, String isolation) {
+        return parts(topics, awaited, isolation, part -> part instanceof RoutingManifest);
+    }
+
+    /** The committed expert outputs per batch id, read as {@link #manifests} reads manifests. */
     private static Map<String, Integer> outputs(Topics topics, List<String> awaited) {
         return parts(topics, awaited, "read_committed", part -> part instanceof ExpertRows);
     }

@@ -79,6 +79,9 @@ class RouterServiceTest {
 
     @TempDir
     static Path modelDir;
+    /** The router's own: the default one, under /tmp, is locked by any other router running on the machine. */
+    @TempDir
+    static Path stateDir;
     private static MoeLayerWeights weights;
     private static KafkaProducer<String, byte[]> producer;
     private static TopicRecorder recorder;
@@ -100,6 +103,7 @@ class RouterServiceTest {
     @DynamicPropertySource
     static void model(DynamicPropertyRegistry registry) {
         registry.add("moe.model.dir", RouterServiceTest::model);
+        registry.add("spring.kafka.streams.state-dir", stateDir::toString);
     }
 
     private static synchronized Path model() {
