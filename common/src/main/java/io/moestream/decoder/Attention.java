@@ -96,7 +96,11 @@ final class Attention implements AutoCloseable {
         return out;
     }
 
-    /** One head of one token: softmax over the cached positions it may see, then the weighted values. */
+    /**
+     * One head of one token: softmax over the cached positions it may see, then the weighted values.
+     * Scores and the mix are F32 like the projections around them; the dot products keep four
+     * independent sums so that the JIT can overlap them.
+     */
     private void attend(float[] queries, int row, int head, Sequence sequence, int position, float[] context) {
         int hd = config.headDim();
         int kvw = config.keyValueWidth();
@@ -105,34 +109,47 @@ final class Attention implements AutoCloseable {
         float[] cacheV = sequence.values(layer);
         int qFrom = row * config.queryWidth() + head * hd;
         int first = config.slidingWindow() > 0 ? Math.max(0, position - config.slidingWindow() + 1) : 0;
-        double scale = 1.0 / Math.sqrt(hd);
-        double[] scores = new double[position - first + 1];
-        double max = Double.NEGATIVE_INFINITY;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] scores = new float[position - first + 1];
+        float max = Float.NEGATIVE_INFINITY;
         for (int j = first; j <= position; j++) {
-            int kFrom = j * kvw + kvHead * hd;
-            double dot = 0;
-            for (int x = 0; x < hd; x++) {
-                dot += (double) queries[qFrom + x] * cacheK[kFrom + x];
-            }
-            scores[j - first] = dot * scale;
-            max = Math.max(max, scores[j - first]);
+            float score = dot(queries, qFrom, cacheK, j * kvw + kvHead * hd, hd) * scale;
+            scores[j - first] = score;
+            max = Math.max(max, score);
         }
         double sum = 0;
         for (int j = 0; j < scores.length; j++) {
-            scores[j] = Math.exp(scores[j] - max);
+            scores[j] = (float) Math.exp(scores[j] - max);
             sum += scores[j];
         }
-        double[] mixed = new double[hd];
+        float norm = (float) (1.0 / sum);
+        float[] mixed = new float[hd];
         for (int j = first; j <= position; j++) {
-            double p = scores[j - first] / sum;
+            float p = scores[j - first] * norm;
             int vFrom = j * kvw + kvHead * hd;
             for (int x = 0; x < hd; x++) {
                 mixed[x] += p * cacheV[vFrom + x];
             }
         }
-        for (int x = 0; x < hd; x++) {
-            context[qFrom + x] = (float) mixed[x];
+        System.arraycopy(mixed, 0, context, qFrom, hd);
+    }
+
+    private static float dot(float[] a, int aFrom, float[] b, int bFrom, int length) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 3 < length; i += 4) {
+            s0 += a[aFrom + i] * b[bFrom + i];
+            s1 += a[aFrom + i + 1] * b[bFrom + i + 1];
+            s2 += a[aFrom + i + 2] * b[bFrom + i + 2];
+            s3 += a[aFrom + i + 3] * b[bFrom + i + 3];
         }
+        for (; i < length; i++) {
+            s0 += a[aFrom + i] * b[bFrom + i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     private static float[] project(Linear projection, float[] h, int tokens, float[] bias) {
