@@ -14,6 +14,6 @@ final class ModelChoice {
 
     @Option(names = "--preset", defaultValue = "mixtral-like", paramLabel = "P",
             converter = SpecNameConverter.PresetName.class,
-            description = "Without --model: mixtral-like, olmoe-like, qwen-moe-like or deepseek-like.")
+            description = "Without --model: mixtral-like, olmoe-like, qwen-moe-like, qwen3-moe-like or deepseek-like.")
     Preset preset;
 }
