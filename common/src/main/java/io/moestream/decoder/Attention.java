@@ -76,7 +76,10 @@ final class Attention implements AutoCloseable {
                 double[] angles = rope.angles(position);
                 rope.rotate(queries, row * qw, config.numAttentionHeads(), angles);
                 rope.rotate(keys, row * kvw, config.numKeyValueHeads(), angles);
-                System.arraycopy(keys, row * kvw, cacheK, position * kvw, kvw);
+                int capacity = sequence.capacity();
+                for (int x = 0; x < kvw; x++) {
+                    cacheK[x * capacity + position] = keys[row * kvw + x];
+                }
                 System.arraycopy(values, row * kvw, cacheV, position * kvw, kvw);
                 chunkOf[row] = c;
                 positionOf[row] = position;
@@ -97,9 +100,9 @@ final class Attention implements AutoCloseable {
     }
 
     /**
-     * One head of one token: softmax over the cached positions it may see, then the weighted values.
-     * Scores and the mix are F32 like the projections around them; the dot products keep four
-     * independent sums so that the JIT can overlap them.
+     * One head of one token: softmax over the cached positions it may see, then the weighted values,
+     * both as sums of scaled contiguous rows of the cache (see {@link Sequence}), in F32 like the
+     * projections around them.
      */
     private void attend(float[] queries, int row, int head, Sequence sequence, int position, float[] context) {
         int hd = config.headDim();
@@ -107,49 +110,38 @@ final class Attention implements AutoCloseable {
         int kvHead = head / (config.numAttentionHeads() / config.numKeyValueHeads());
         float[] cacheK = sequence.keys(layer);
         float[] cacheV = sequence.values(layer);
+        int capacity = sequence.capacity();
         int qFrom = row * config.queryWidth() + head * hd;
         int first = config.slidingWindow() > 0 ? Math.max(0, position - config.slidingWindow() + 1) : 0;
+        int seen = position - first + 1;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        float[] scores = new float[position - first + 1];
+        float[] scores = new float[seen];
+        for (int x = 0; x < hd; x++) {
+            float q = queries[qFrom + x] * scale;
+            int from = (kvHead * hd + x) * capacity + first;
+            for (int j = 0; j < seen; j++) {
+                scores[j] += q * cacheK[from + j];
+            }
+        }
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = first; j <= position; j++) {
-            float score = dot(queries, qFrom, cacheK, j * kvw + kvHead * hd, hd) * scale;
-            scores[j - first] = score;
-            max = Math.max(max, score);
+        for (int j = 0; j < seen; j++) {
+            max = Math.max(max, scores[j]);
         }
         double sum = 0;
-        for (int j = 0; j < scores.length; j++) {
+        for (int j = 0; j < seen; j++) {
             scores[j] = (float) Math.exp(scores[j] - max);
             sum += scores[j];
         }
         float norm = (float) (1.0 / sum);
         float[] mixed = new float[hd];
-        for (int j = first; j <= position; j++) {
-            float p = scores[j - first] * norm;
-            int vFrom = j * kvw + kvHead * hd;
+        for (int j = 0; j < seen; j++) {
+            float p = scores[j] * norm;
+            int from = (first + j) * kvw + kvHead * hd;
             for (int x = 0; x < hd; x++) {
-                mixed[x] += p * cacheV[vFrom + x];
+                mixed[x] += p * cacheV[from + x];
             }
         }
         System.arraycopy(mixed, 0, context, qFrom, hd);
-    }
-
-    private static float dot(float[] a, int aFrom, float[] b, int bFrom, int length) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        int i = 0;
-        for (; i + 3 < length; i += 4) {
-            s0 += a[aFrom + i] * b[bFrom + i];
-            s1 += a[aFrom + i + 1] * b[bFrom + i + 1];
-            s2 += a[aFrom + i + 2] * b[bFrom + i + 2];
-            s3 += a[aFrom + i + 3] * b[bFrom + i + 3];
-        }
-        for (; i < length; i++) {
-            s0 += a[aFrom + i] * b[bFrom + i];
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     private static float[] project(Linear projection, float[] h, int tokens, float[] bias) {

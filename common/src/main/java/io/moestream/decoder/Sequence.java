@@ -7,6 +7,11 @@ import java.util.Arrays;
  * layer, their keys and values (the KV cache), F32. The cache grows by doubling up to the model's
  * {@code max_position_embeddings}, so one sequence holds at most
  * {@code layers * max_positions * 2 * kv_heads * head_dim * 4} bytes. Not thread-safe.
+ *
+ * <p>Keys are stored transposed, one row per key dimension holding every position
+ * ({@code [kv_width][capacity]}), values one row per position ({@code [capacity][kv_width]}): a
+ * query's scores and its mix of values are then both sums of contiguous rows scaled by a number,
+ * loops the JIT turns into vector instructions, where dot products over a head would not be.
  */
 public final class Sequence {
 
@@ -49,8 +54,14 @@ public final class Sequence {
         }
     }
 
+    /** Keys of {@code layer}: dimension {@code i} of position {@code p} at {@code i * capacity() + p}. */
     float[] keys(int layer) {
         return keys[layer];
+    }
+
+    /** Positions the cache has room for: the row length of {@link #keys}. */
+    int capacity() {
+        return capacity;
     }
 
     float[] values(int layer) {
@@ -64,7 +75,13 @@ public final class Sequence {
 
     private void grow(int positions) {
         for (int l = 0; l < layers; l++) {
-            keys[l] = keys[l] == null ? new float[positions * width] : Arrays.copyOf(keys[l], positions * width);
+            float[] grown = new float[positions * width];
+            if (keys[l] != null) {
+                for (int i = 0; i < width; i++) {
+                    System.arraycopy(keys[l], i * capacity, grown, i * positions, length);
+                }
+            }
+            keys[l] = grown;
             values[l] = values[l] == null ? new float[positions * width] : Arrays.copyOf(values[l], positions * width);
         }
         capacity = positions;
