@@ -6,9 +6,12 @@ Per case: the files are well-formed safetensors; shapes agree with the prompts a
 reference, run again on the stored checkpoint, reproduces the stored logits, greedy tokens and
 log-probabilities; each greedy continuation starts with the argmax of its prompt's last stored
 logits; logits of a prompt prefix equal the first rows of the whole prompt's (causal mask); the
-recorded margins hold; and the fixture would catch an engine that skipped a norm, a bias, the
-shared-expert gate, or misread norm_topk_prob or rope_theta (each such change moves the logits far past the
-tolerance). Exits non-zero on the first failure.
+recorded margins hold; for DeepSeek-V2, DeepSeek's own rotary form (de-interleave, then
+rotate-half) gives the logits of transformers' (complex products of adjacent pairs); and the fixture
+would catch an engine that skipped a norm, a bias, the shared-expert gate or the shared experts,
+misread norm_topk_prob, rope_theta or routed_scaling_factor, or rotated halves instead of adjacent
+pairs (each such change moves the logits far past the tolerance). Exits non-zero on the first
+failure.
 """
 
 import json
@@ -109,34 +112,46 @@ def check_case(directory):
     check(math.isclose(stats.min_margin, expected["min_router_margin"], rel_tol=1e-9),
           f"{name}: min_router_margin")
     check(min(top1, stats.min_margin) > 1e-3, f"{name}: a decision margin is below 1e-3")
+    if reference.FAMILIES[config["model_type"]].latent_attention:
+        deepseek = reference.MoeDecoder(config, tensors, mla_rope="deinterleave")
+        gap = np.max(np.abs(np.concatenate([deepseek.forward(p) for p in prompts]) - logits))
+        check(gap < 1e-12, f"{name}: DeepSeek's and transformers' rotary forms differ by {gap}")
     check_catches(name, config, tensors, prompts, logits, tolerance)
     print(f"{name}: ok (router margin {stats.min_margin:.4g}, top-1 margin {top1:.4g})")
 
 
 def mutations(config, tensors):
-    """(what an engine might get wrong, config, tensors) with that mistake made."""
+    """(what an engine might get wrong, config, tensors, MoeDecoder options) with that mistake made."""
     def with_tensors(select, replace):
         return {n: (replace(t) if select(n) else t) for n, t in tensors.items()}
 
     yield ("RMSNorm weights ignored", config,
-           with_tensors(lambda n: n.endswith("norm.weight"), np.ones_like))
+           with_tensors(lambda n: n.endswith("norm.weight"), np.ones_like), {})
     if any(n.endswith("q_norm.weight") for n in tensors):
         yield ("q_norm/k_norm skipped", config,
-               with_tensors(lambda n: n.endswith(("q_norm.weight", "k_norm.weight")), np.ones_like))
+               with_tensors(lambda n: n.endswith(("q_norm.weight", "k_norm.weight")), np.ones_like), {})
     if any(n.endswith(".bias") for n in tensors):
-        yield "q/k/v bias skipped", config, with_tensors(lambda n: n.endswith(".bias"), np.zeros_like)
+        yield "q/k/v bias skipped", config, with_tensors(lambda n: n.endswith(".bias"), np.zeros_like), {}
     if any(n.endswith("shared_expert_gate.weight") for n in tensors):
         yield ("shared expert ungated", config,
-               with_tensors(lambda n: n.endswith("shared_expert_gate.weight"), np.zeros_like))
-    if "norm_topk_prob" in config:
+               with_tensors(lambda n: n.endswith("shared_expert_gate.weight"), np.zeros_like), {})
+    if any(".shared_experts." in n for n in tensors):
+        yield ("shared experts skipped", config,
+               with_tensors(lambda n: ".shared_experts." in n, np.zeros_like), {})
+    # DeepSeek-V2's norm_topk_prob true is refused by the reference, so it is not a mistake to make.
+    if "norm_topk_prob" in config and config["model_type"] != "deepseek_v2":
         yield ("norm_topk_prob inverted", dict(config, norm_topk_prob=not config["norm_topk_prob"]),
-               tensors)
-    yield "rope_theta misread", dict(config, rope_theta=config["rope_theta"] / 100), tensors
+               tensors, {})
+    if config.get("routed_scaling_factor", 1.0) != 1.0:
+        yield "routed_scaling_factor ignored", dict(config, routed_scaling_factor=1.0), tensors, {}
+    if reference.FAMILIES[config["model_type"]].latent_attention:
+        yield "rotary on halves, not adjacent pairs", config, tensors, {"mla_rope": "halves"}
+    yield "rope_theta misread", dict(config, rope_theta=config["rope_theta"] / 100), tensors, {}
 
 
 def check_catches(name, config, tensors, prompts, logits, tolerance):
-    for mistake, wrong_config, wrong_tensors in mutations(config, tensors):
-        wrong = reference.MoeDecoder(wrong_config, wrong_tensors)
+    for mistake, wrong_config, wrong_tensors, options in mutations(config, tensors):
+        wrong = reference.MoeDecoder(wrong_config, wrong_tensors, **options)
         moved = np.max(np.abs(np.concatenate([wrong.forward(p) for p in prompts]) - logits))
         check(moved > CATCH_FACTOR * tolerance,
               f"{name}: '{mistake}' moves the logits only by {moved}")

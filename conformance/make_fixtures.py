@@ -46,6 +46,7 @@ class Case:
     prompt_lengths: tuple
     base_seed: int
     notes: str
+    transformers_version: str = TRANSFORMERS_VERSION
 
 
 def mixtral_config(vocab, hidden, intermediate, layers, heads, kv_heads, experts, top_k):
@@ -114,6 +115,29 @@ def qwen3_moe_config(vocab, hidden, intermediate, moe_intermediate, layers, head
     }
 
 
+def deepseek_v2_config(vocab, hidden, intermediate, moe_intermediate, layers, heads, experts,
+                       shared_experts, top_k, kv_lora_rank, q_lora_rank, qk_nope, qk_rope, v_head,
+                       routed_scaling_factor, first_k_dense_replace):
+    # The keys of deepseek-ai/DeepSeek-V2-Lite's config.json, with plain rope (rope_scaling null).
+    return {
+        "architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2",
+        "vocab_size": vocab, "hidden_size": hidden, "intermediate_size": intermediate,
+        "moe_intermediate_size": moe_intermediate, "num_hidden_layers": layers,
+        "num_attention_heads": heads, "num_key_value_heads": heads, "n_routed_experts": experts,
+        "n_shared_experts": shared_experts, "num_experts_per_tok": top_k, "ep_size": 1,
+        "routed_scaling_factor": routed_scaling_factor, "kv_lora_rank": kv_lora_rank,
+        "q_lora_rank": q_lora_rank, "qk_nope_head_dim": qk_nope, "qk_rope_head_dim": qk_rope,
+        "v_head_dim": v_head, "topk_method": "greedy", "n_group": 1, "topk_group": 1,
+        "moe_layer_freq": 1, "first_k_dense_replace": first_k_dense_replace,
+        "norm_topk_prob": False, "scoring_func": "softmax", "aux_loss_alpha": 0.001,
+        "seq_aux": True, "hidden_act": "silu", "max_position_embeddings": 163840,
+        "initializer_range": 0.02, "rms_norm_eps": 1e-06, "use_cache": True,
+        "pretraining_tp": 1, "bos_token_id": vocab - 2, "eos_token_id": vocab - 1,
+        "tie_word_embeddings": False, "rope_theta": 10000, "rope_scaling": None,
+        "attention_bias": False, "attention_dropout": 0.0,
+    }
+
+
 CASES = [
     Case("mixtral-f32",
          mixtral_config(vocab=128, hidden=32, intermediate=48, layers=3, heads=4, kv_heads=2,
@@ -143,6 +167,30 @@ CASES = [
          "Qwen3-MoE: head_dim 16 with hidden 48 and 4 heads (q is 64 wide), per-head q/k "
          "RMSNorm, decoder_sparse_step 2 (layer 1 MoE, layers 0 and 2 dense), top-2 of 8 with "
          "norm_topk_prob true, tied embeddings (no lm_head.weight in the checkpoint)."),
+    Case("deepseek-v2-bf16",
+         deepseek_v2_config(vocab=112, hidden=32, intermediate=64, moe_intermediate=16, layers=3,
+                            heads=4, experts=8, shared_experts=2, top_k=2, kv_lora_rank=16,
+                            q_lora_rank=None, qk_nope=8, qk_rope=8, v_head=12,
+                            routed_scaling_factor=2.5, first_k_dense_replace=1),
+         "BF16", 1, (5, 9, 1), 5000,
+         "DeepSeek-V2: BF16 weights, multi-head latent attention with q_lora_rank null (q_proj), "
+         "kv_lora_rank 16, per head qk_nope 8 + qk_rope 8 (softmax scale 1/sqrt(16)) and "
+         "v_head_dim 12, rotary on adjacent pairs of the rope part, one k_pe for all 4 heads; "
+         "layer 0 dense (first_k_dense_replace 1, intermediate 64), layers 1-2 MoE top-2 of 8 "
+         "(moe_intermediate 16) with routed_scaling_factor 2.5, norm_topk_prob false, and 2 "
+         "shared experts fused into one ungated MLP of 32.",
+         transformers_version="4.33.1"),
+    Case("deepseek-v2-qlora-f32",
+         deepseek_v2_config(vocab=80, hidden=32, intermediate=48, moe_intermediate=16, layers=2,
+                            heads=2, experts=4, shared_experts=1, top_k=2, kv_lora_rank=12,
+                            q_lora_rank=20, qk_nope=6, qk_rope=4, v_head=10,
+                            routed_scaling_factor=1.0, first_k_dense_replace=0),
+         "F32", 1, (5, 9, 1), 6000,
+         "DeepSeek-V2 with query compression: q_lora_rank 20 (q_a_proj, q_a_layernorm, "
+         "q_b_proj), kv_lora_rank 12, qk_nope 6 + qk_rope 4, v_head_dim 10, 2 heads; both "
+         "layers MoE (first_k_dense_replace 0), top-2 of 4, one shared expert, "
+         "routed_scaling_factor 1.",
+         transformers_version="4.33.1"),
 ]
 
 
@@ -170,6 +218,7 @@ def make_weights(config, rng):
     hidden = config["hidden_size"]
     heads = config["num_attention_heads"]
     kv_heads = config["num_key_value_heads"]
+    experts_first = config["model_type"] == "deepseek_v2"  # DeepseekV2MoE registers experts, then gate
     head_dim = config.get("head_dim") or hidden // heads
     qkv_bias, o_bias = family.attention_bias(config)
     # Tied embeddings double as the output projection: at lm_head's scale, so that the logits of
@@ -187,8 +236,7 @@ def make_weights(config, rng):
             tensors[f"{prefix}.{up}.weight"] = init.linear(intermediate, hidden)
             tensors[f"{prefix}.{down}.weight"] = init.linear(hidden, intermediate)
 
-    for i in range(config["num_hidden_layers"]):
-        attn = f"model.layers.{i}.self_attn"
+    def gqa_attention(attn):
         for name, out_dim, gain in (("q_proj", heads * head_dim, 1.5), ("k_proj", kv_heads * head_dim, 1.5),
                                     ("v_proj", kv_heads * head_dim, 1.0)):
             tensors[f"{attn}.{name}.weight"] = init.linear(out_dim, hidden, gain)
@@ -197,6 +245,29 @@ def make_weights(config, rng):
         tensors[f"{attn}.o_proj.weight"] = init.linear(hidden, heads * head_dim)
         if o_bias:
             tensors[f"{attn}.o_proj.bias"] = init.bias(hidden)
+
+    def latent_attention(attn):
+        # DeepseekV2Attention's registration order.
+        qk = config["qk_nope_head_dim"] + config["qk_rope_head_dim"]
+        rank, q_rank = config["kv_lora_rank"], config["q_lora_rank"]
+        if q_rank is None:
+            tensors[f"{attn}.q_proj.weight"] = init.linear(heads * qk, hidden, 1.5)
+        else:
+            tensors[f"{attn}.q_a_proj.weight"] = init.linear(q_rank, hidden)
+            tensors[f"{attn}.q_a_layernorm.weight"] = init.norm(q_rank)
+            tensors[f"{attn}.q_b_proj.weight"] = init.linear(heads * qk, q_rank, 1.5)
+        tensors[f"{attn}.kv_a_proj_with_mqa.weight"] = init.linear(rank + config["qk_rope_head_dim"], hidden, 1.5)
+        tensors[f"{attn}.kv_a_layernorm.weight"] = init.norm(rank)
+        tensors[f"{attn}.kv_b_proj.weight"] = init.linear(
+            heads * (config["qk_nope_head_dim"] + config["v_head_dim"]), rank, 1.5)
+        tensors[f"{attn}.o_proj.weight"] = init.linear(hidden, heads * config["v_head_dim"])
+
+    for i in range(config["num_hidden_layers"]):
+        attn = f"model.layers.{i}.self_attn"
+        if family.latent_attention:
+            latent_attention(attn)
+        else:
+            gqa_attention(attn)
         if family.qk_norm == "whole":
             tensors[f"{attn}.q_norm.weight"] = init.norm(heads * head_dim)
             tensors[f"{attn}.k_norm.weight"] = init.norm(kv_heads * head_dim)
@@ -207,14 +278,20 @@ def make_weights(config, rng):
         if family.is_moe_layer(config, i):
             moe = f"model.layers.{i}.{family.moe_prefix}"
             experts = config[family.num_experts_key]
-            tensors[f"{moe}.gate.weight"] = init.linear(experts, hidden, 2.5)
+            intermediate = config[family.expert_intermediate_key]
+            if not experts_first:
+                tensors[f"{moe}.gate.weight"] = init.linear(experts, hidden, 2.5)
             for j in range(experts):
-                gated_mlp(f"{moe}.experts.{j}", family.expert_projections,
-                          config[family.expert_intermediate_key])
-            if family.has_shared_expert:
+                gated_mlp(f"{moe}.experts.{j}", family.expert_projections, intermediate)
+            if experts_first:
+                tensors[f"{moe}.gate.weight"] = init.linear(experts, hidden, 2.5)
+            if family.shared_expert == "gated":
                 gated_mlp(f"{moe}.shared_expert", ("gate_proj", "up_proj", "down_proj"),
                           config["shared_expert_intermediate_size"])
                 tensors[f"{moe}.shared_expert_gate.weight"] = init.linear(1, hidden, 1.5)
+            elif family.shared_expert == "fused" and config.get("n_shared_experts"):
+                gated_mlp(f"{moe}.shared_experts", ("gate_proj", "up_proj", "down_proj"),
+                          config["n_shared_experts"] * intermediate)
         else:
             gated_mlp(f"model.layers.{i}.mlp", ("gate_proj", "up_proj", "down_proj"),
                       config["intermediate_size"])
@@ -228,7 +305,7 @@ def make_weights(config, rng):
 
 def write_checkpoint(directory, case, tensors):
     config = dict(case.config, torch_dtype=TORCH_DTYPES[case.dtype],
-                  transformers_version=TRANSFORMERS_VERSION)
+                  transformers_version=case.transformers_version)
     with open(os.path.join(directory, "config.json"), "w") as f:
         f.write(json.dumps(config, indent=2, sort_keys=True) + "\n")  # as PretrainedConfig writes it
     if case.shards == 1:
@@ -348,9 +425,12 @@ def make_case(case):
 
 
 def main():
+    """Makes every case, or only those named on the command line."""
     print(f"numpy {np.__version__}")
+    wanted = set(sys.argv[1:])
     for case in CASES:
-        make_case(case)
+        if not wanted or case.name in wanted:
+            make_case(case)
 
 
 if __name__ == "__main__":
