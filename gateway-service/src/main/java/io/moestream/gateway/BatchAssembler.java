@@ -82,7 +82,7 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
         }
         String batchId = part.batchId();
         byte[] stored = headers.get(batchId);
-        PendingBatch pending = stored == null ? PendingBatch.startedAt(System.currentTimeMillis())
+        PendingBatch pending = stored == null ? PendingBatch.startedAt(context.currentSystemTimeMs())
                 : PendingBatch.fromBytes(stored);
         if (part instanceof RoutingManifest manifest) {
             // A second manifest of a batch is a redelivery: the first one stands.
@@ -226,7 +226,7 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
             LOG.warn("batch {} completed degraded: {}", manifest.batchId(), reason);
         }
         float[] out = reassembly.combinePartial();
-        long now = System.currentTimeMillis();
+        long now = context.currentSystemTimeMs();
         for (RequestSpan span : manifest.requests()) {
             float[] rows = Arrays.copyOfRange(out, span.firstToken() * hidden,
                     (span.firstToken() + span.tokenCount()) * hidden);
@@ -242,7 +242,7 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
                 part.offset(), reason);
         ProducerRecord<byte[], byte[]> letter = deadLetters.of(names.expertOutputs(), part.partition(), part.offset(),
                 key, part.value(), reasonClass, reason);
-        context.forward(new Record<>(letter.key(), letter.value(), System.currentTimeMillis()),
+        context.forward(new Record<>(letter.key(), letter.value(), context.currentSystemTimeMs()),
                 names.deadLetterSink());
     }
 

@@ -57,6 +57,8 @@ class BatchAssemblerTest {
     final TestOutputTopic<byte[], byte[]> partsChangelog;
     final TestOutputTopic<byte[], byte[]> headersChangelog;
     final Random random = new Random(42);
+    /** The driver's wall clock at the start; manifests are made then, so the deadline counts from the driver's time. */
+    final long start = System.currentTimeMillis();
 
     BatchAssemblerTest() {
         GatewayMetrics metrics = new GatewayMetrics(registry);
@@ -67,7 +69,7 @@ class BatchAssemblerTest {
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         config.put(StreamsConfig.STATE_DIR_CONFIG, TestModel.tempDir("batch-assembler-state").toString());
         driver = new TopologyTestDriver(ReassemblyTopology.build(topics, gatewayTopics, HIDDEN, settings,
-                new DeadLetters(topics, metrics), metrics), config, Instant.now());
+                new DeadLetters(topics, metrics), metrics), config, Instant.ofEpochMilli(start));
         ByteArraySerializer out = new ByteArraySerializer();
         ByteArrayDeserializer in = new ByteArrayDeserializer();
         outputs = driver.createInputTopic(topics.expertOutputs(), out, out);
@@ -86,7 +88,7 @@ class BatchAssemblerTest {
 
     @Test
     void aBatchOfManyExpertsIsCombinedAndEachPartIsStoredOnce() {
-        RoutingManifest manifest = manifest("many", System.currentTimeMillis());
+        RoutingManifest manifest = manifest("many", start);
         List<ExpertRows> rows = rowsOf(manifest);
         List<byte[]> parts = new ArrayList<>(rows.stream().map(r -> r.toBytes(WireType.F32)).toList());
         Collections.shuffle(parts, random);
@@ -119,7 +121,7 @@ class BatchAssemblerTest {
 
     @Test
     void rowsBeforeTheManifestAndRowsThatDoNotFitAreHandledAsTheyCome() {
-        RoutingManifest manifest = manifest("mixed", System.currentTimeMillis());
+        RoutingManifest manifest = manifest("mixed", start);
         List<ExpertRows> rows = rowsOf(manifest);
         ExpertRows stranger = new ExpertRows("mixed", EXPERTS + 5, new int[] {0}, HIDDEN, new float[HIDDEN], 0);
         ExpertRows wrongTokens = new ExpertRows("mixed", rows.get(3).expert(), new int[] {0, 1, 2}, HIDDEN,
@@ -144,12 +146,12 @@ class BatchAssemblerTest {
 
     @Test
     void pastTheDeadlineABatchCompletesDegradedAndRowsWithoutManifestAreOrphaned() {
-        RoutingManifest manifest = manifest("late", System.currentTimeMillis());
+        RoutingManifest manifest = manifest("late", start);
         List<ExpertRows> rows = rowsOf(manifest);
         List<byte[]> parts = new ArrayList<>(List.of(manifest.toBytes()));
         rows.stream().filter(r -> r.expert() != 7).forEach(r -> parts.add(r.toBytes(WireType.F32)));
         send("late", parts);
-        List<ExpertRows> lost = rowsOf(manifest("late-lost", System.currentTimeMillis()));
+        List<ExpertRows> lost = rowsOf(manifest("late-lost", start));
         send("late-lost", List.of(lost.get(0).toBytes(WireType.F32), lost.get(1).toBytes(WireType.F32)));
         assertThat(pieces.isEmpty()).isTrue();
 
