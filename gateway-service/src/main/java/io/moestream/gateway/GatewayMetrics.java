@@ -48,6 +48,14 @@ public final class GatewayMetrics {
         degradedSteps.increment();
     }
 
+    /**
+     * A request's piece that reassembly did not add: {@code superseded} (of a copy of the request replaced by a
+     * later one) or {@code finished} (the request had its result already).
+     */
+    public void partDropped(String cause) {
+        registry.counter("moe.gateway.parts.dropped", "cause", cause).increment();
+    }
+
     public void deadLetter(String reasonClass) {
         registry.counter("moe.gateway.dead.letters", "reason", reasonClass).increment();
     }

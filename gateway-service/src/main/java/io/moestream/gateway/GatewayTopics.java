@@ -12,7 +12,8 @@ import org.apache.kafka.clients.admin.NewTopic;
  */
 public record GatewayTopics(Topics topics) {
 
-    private static final long HOUR_MS = 3_600_000L;
+    /** How long {@code gateway.requests} keeps a request's registration and pieces. */
+    static final long REQUESTS_RETENTION_MS = 3_600_000L;
 
     public String requests() {
         return topics.prefix() + "gateway.requests";
@@ -22,7 +23,7 @@ public record GatewayTopics(Topics topics) {
     public List<NewTopic> all(TopicLayout layout) {
         List<NewTopic> all = new ArrayList<>(topics.all(layout));
         // Pieces carry a request's rows of a batch: hidden states.
-        all.add(Topics.large(requests(), layout.sourceRanks(), HOUR_MS));
+        all.add(Topics.large(requests(), layout.sourceRanks(), REQUESTS_RETENTION_MS));
         return all;
     }
 }

@@ -2,8 +2,8 @@ package io.moestream.gateway;
 
 /**
  * Where prompts enter, from REST and from the {@code prompts} topic alike: parse and embed, refuse a
- * second request under an id still pending here, remember the id for the REST API, and queue the
- * tokens for batching.
+ * second request under an id pending here or with a result known here (a request id gets one result),
+ * remember the id for the REST API, and queue the tokens for batching.
  */
 public final class PromptIntake {
 
@@ -28,7 +28,8 @@ public final class PromptIntake {
         try {
             EncodedPrompt prompt = parser.parse(json, keyId, System.currentTimeMillis());
             if (!results.expect(prompt.id())) {
-                throw new BadInputException("prompt-duplicate", "request " + prompt.id() + " is still pending");
+                throw new BadInputException("prompt-duplicate", "request " + prompt.id()
+                        + " is pending or has its result already; a request id gets one result");
             }
             batcher.submit(prompt);
             metrics.prompt("accepted");

@@ -24,6 +24,8 @@ final class ReassemblyTopology {
     /** Every part of the batches not yet complete, once, keyed by {@link PendingBatch#partKey}. */
     static final String BATCH_PART_STORE = "gateway-batch-parts";
     static final String REQUEST_STORE = "gateway-requests";
+    /** When each request of the last {@link RequestAssembler#FINISHED_FOR} got its result, keyed by request id. */
+    static final String FINISHED_STORE = "gateway-requests-finished";
 
     /** Topic and sink names the processors forward to. */
     record Names(String expertOutputs, String piecesSink, String resultsSink, String deadLetterSink) {
@@ -57,6 +59,7 @@ final class ReassemblyTopology {
         topology.addStateStore(logged(BATCH_HEADER_STORE, changelog), "batches");
         topology.addStateStore(logged(BATCH_PART_STORE, changelog), "batches");
         topology.addStateStore(logged(REQUEST_STORE, changelog), "request-results");
+        topology.addStateStore(logged(FINISHED_STORE, Map.of()), "request-results");
         return topology;
     }
 

@@ -1,5 +1,6 @@
 package io.moestream.gateway;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,11 +22,24 @@ import org.slf4j.LoggerFactory;
  * persistent store keyed by request id, and writes the result JSON to {@code results} once all of
  * its tokens are back. A request that is still incomplete after the request timeout (its batches or
  * their manifests never came back) ends with status {@code error}: no request waits forever.
- * Completion is by token count: exactly-once processing delivers each batch's piece once.
+ * Completion is by token count: exactly-once processing delivers each batch's piece once, and
+ * {@link RequestState} counts the pieces of one copy of a request only.
+ *
+ * <p>A request gets one result. Reassembly remembers the requests it finished for {@link #FINISHED_FOR}, in
+ * the same exactly-once state as the results: what comes for one of them later (a prompt that a restarted
+ * gateway took again after its first taker died uncommitted, or rows that missed a time-out) writes no second
+ * result. A registration of a finished request is dead-lettered ({@code request-duplicate}) so that whoever
+ * sent it learns why no result follows; pieces are counted and dropped.
  */
 final class RequestAssembler implements Processor<byte[], byte[], byte[], byte[]> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestAssembler.class);
+    /**
+     * How long a finished request's id is remembered: the retention of {@code gateway.requests}, beyond which
+     * nothing of the request is left to come back from there. A prompt taken again later than that (a gateway
+     * down for longer, with that prompt uncommitted) would run again.
+     */
+    static final Duration FINISHED_FOR = Duration.ofMillis(GatewayTopics.REQUESTS_RETENTION_MS);
 
     private final ReassemblyTopology.Names names;
     private final long requestTimeoutMs;
@@ -33,6 +47,7 @@ final class RequestAssembler implements Processor<byte[], byte[], byte[], byte[]
     private final GatewayMetrics metrics;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> finished;
 
     RequestAssembler(ReassemblyTopology.Names names, long requestTimeoutMs, DeadLetters deadLetters,
                      GatewayMetrics metrics) {
@@ -46,8 +61,10 @@ final class RequestAssembler implements Processor<byte[], byte[], byte[], byte[]
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(ReassemblyTopology.REQUEST_STORE);
+        this.finished = context.getStateStore(ReassemblyTopology.FINISHED_STORE);
         long interval = Math.max(50, Math.min(1000, requestTimeoutMs / 4));
         context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::expire);
+        context.schedule(FINISHED_FOR.dividedBy(60), PunctuationType.WALL_CLOCK_TIME, this::forgetFinished);
     }
 
     @Override
@@ -63,13 +80,17 @@ final class RequestAssembler implements Processor<byte[], byte[], byte[], byte[]
             return;
         }
         String id = part.requestId();
+        if (finished.get(id) != null) {
+            alreadyFinished(record, part);
+            return;
+        }
         byte[] stored = store.get(id);
-        RequestState state = stored == null ? new RequestState(System.currentTimeMillis())
+        RequestState state = stored == null ? new RequestState(context.currentSystemTimeMs())
                 : RequestState.fromBytes(stored);
         if (part instanceof RequestPart.Registration registration) {
             state.register(registration);
-        } else {
-            state.add((RequestPart.Piece) part);
+        } else if (!state.add((RequestPart.Piece) part)) {
+            metrics.partDropped("superseded");
         }
         if (state.isDone()) {
             String status = state.degradedReasons().isEmpty() ? "ok" : "degraded";
@@ -77,6 +98,20 @@ final class RequestAssembler implements Processor<byte[], byte[], byte[], byte[]
             finish(id, state, status, error, state.outputs());
         } else {
             store.put(id, state.toBytes());
+        }
+    }
+
+    /** A part of a request that has its result already: no second one. */
+    private void alreadyFinished(Record<byte[], byte[]> record, RequestPart part) {
+        if (part instanceof RequestPart.Registration) {
+            RecordMetadata source = context.recordMetadata().orElseThrow();
+            LOG.warn("request {} was taken again after its result: no second result", part.requestId());
+            ProducerRecord<byte[], byte[]> letter = deadLetters.of(source.topic(), source.partition(), source.offset(),
+                    record.key(), record.value(), "request-duplicate", "request " + part.requestId()
+                            + " already has a result; a request id gets one result");
+            context.forward(new Record<>(letter.key(), letter.value(), record.timestamp()), names.deadLetterSink());
+        } else {
+            metrics.partDropped("finished");
         }
     }
 
@@ -106,11 +141,24 @@ final class RequestAssembler implements Processor<byte[], byte[], byte[], byte[]
     }
 
     private void finish(String id, RequestState state, String status, String error, float[] outputs) {
-        long now = System.currentTimeMillis();
+        long now = context.currentSystemTimeMs();
         long latencyMs = now - state.startMillis();
         byte[] result = ResultJson.of(id, status, state, latencyMs, error, outputs);
         context.forward(new Record<>(id.getBytes(StandardCharsets.UTF_8), result, now), names.resultsSink());
         store.delete(id);
+        finished.put(id, ByteBuffer.allocate(Long.BYTES).putLong(now).array());
         metrics.result(status, latencyMs);
+    }
+
+    private void forgetFinished(long now) {
+        List<String> forgotten = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> all = finished.all()) {
+            all.forEachRemaining(entry -> {
+                if (now - ByteBuffer.wrap(entry.value).getLong() > FINISHED_FOR.toMillis()) {
+                    forgotten.add(entry.key);
+                }
+            });
+        }
+        forgotten.forEach(finished::delete);
     }
 }

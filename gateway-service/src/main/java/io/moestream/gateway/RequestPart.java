@@ -38,20 +38,27 @@ public sealed interface RequestPart {
         }
     }
 
-    /** The request as taken: what reassembly cannot learn from the batches. */
-    record Registration(String requestId, long acceptedAtMillis, boolean returnOutputs, int tokens, int hidden)
-            implements RequestPart {
+    /**
+     * The request as taken: what reassembly cannot learn from the batches.
+     *
+     * @param attempt the batch id prefix of the gateway that took it ({@link TokenBatcher#attemptOf}): the
+     *        batches of this copy of the request, should another gateway take the same prompt again
+     */
+    record Registration(String requestId, long acceptedAtMillis, boolean returnOutputs, int tokens, int hidden,
+                        String attempt) implements RequestPart {
 
         @Override
         public byte[] toBytes() {
             byte[] id = utf8(requestId);
-            return ByteBuffer.allocate(1 + 4 + id.length + 8 + 1 + 8).order(ByteOrder.LITTLE_ENDIAN)
+            byte[] taker = utf8(attempt);
+            return ByteBuffer.allocate(1 + 4 + id.length + 8 + 1 + 8 + 4 + taker.length).order(ByteOrder.LITTLE_ENDIAN)
                     .put(REGISTRATION).putInt(id.length).put(id).putLong(acceptedAtMillis)
-                    .put((byte) (returnOutputs ? 1 : 0)).putInt(tokens).putInt(hidden).array();
+                    .put((byte) (returnOutputs ? 1 : 0)).putInt(tokens).putInt(hidden)
+                    .putInt(taker.length).put(taker).array();
         }
 
         static Registration read(ByteBuffer in) {
-            return new Registration(string(in), in.getLong(), in.get() != 0, in.getInt(), in.getInt());
+            return new Registration(string(in), in.getLong(), in.get() != 0, in.getInt(), in.getInt(), string(in));
         }
     }
 

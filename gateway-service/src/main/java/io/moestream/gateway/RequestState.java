@@ -11,10 +11,17 @@ import java.util.Set;
 /**
  * One request in reassembly: its registration, once it arrived, and what its batches have returned
  * so far. Kept in the request store between records, hence its byte form.
+ *
+ * <p>A prompt can be taken twice: a gateway that dies before it commits the offsets of the prompts it took
+ * leaves them to its successor, which registers them again and sends their tokens in batches of its own.
+ * The state follows one copy, its owner's attempt ({@link TokenBatcher#attemptOf}); pieces of another
+ * copy are not added, so a result never mixes two copies' outputs or counts a token twice.
  */
 final class RequestState {
 
     private final long firstSeenMillis;
+    /** The attempt whose pieces count: the registration's, or before it the first piece's; empty before both. */
+    private String owner = "";
     private boolean registered;
     private long acceptedAtMillis = -1;
     private boolean returnOutputs = true;
@@ -32,7 +39,20 @@ final class RequestState {
         this.firstSeenMillis = firstSeenMillis;
     }
 
+    /**
+     * Takes the registration. One under another attempt than the owner's is the prompt taken again, by a
+     * gateway that started after the first taker died: its copy replaces what the first one sent, which may
+     * never be complete. The latest registration wins, since a gateway registers a request before it sends
+     * any of its tokens, so all of the latest copy's pieces are still to come.
+     */
     void register(RequestPart.Registration registration) {
+        if (!registration.attempt().equals(owner)) {
+            owner = registration.attempt();
+            received = 0;
+            counts = Counts.NONE;
+            degradedReasons.clear();
+            outputs = null;
+        }
         registered = true;
         acceptedAtMillis = registration.acceptedAtMillis();
         returnOutputs = registration.returnOutputs();
@@ -43,7 +63,14 @@ final class RequestState {
         }
     }
 
-    void add(RequestPart.Piece piece) {
+    /** @return whether the piece was added: {@code false} for a piece of another copy than the owner's */
+    boolean add(RequestPart.Piece piece) {
+        String attempt = TokenBatcher.attemptOf(piece.batchId());
+        if (owner.isEmpty()) {
+            owner = attempt;
+        } else if (!owner.equals(attempt)) {
+            return false;
+        }
         tokens = piece.requestTokens();
         hidden = piece.hidden();
         received += piece.tokenCount();
@@ -59,6 +86,7 @@ final class RequestState {
             }
             System.arraycopy(piece.rows(), 0, outputs, piece.requestOffset() * hidden, piece.rows().length);
         }
+        return true;
     }
 
     boolean isDone() {
@@ -110,15 +138,16 @@ final class RequestState {
     byte[] toBytes() {
         byte[] policyBytes = policy.getBytes(StandardCharsets.UTF_8);
         byte[] reasons = String.join("\n", degradedReasons).getBytes(StandardCharsets.UTF_8);
+        byte[] ownerBytes = owner.getBytes(StandardCharsets.UTF_8);
         int values = outputs == null ? -1 : outputs.length;
         ByteBuffer out = ByteBuffer.allocate(8 + 1 + 8 + 1 + 12 + 24 + 4 + policyBytes.length + 8 + 4 + reasons.length
-                + 4 + Math.max(0, values) * 4).order(ByteOrder.LITTLE_ENDIAN);
+                + 4 + ownerBytes.length + 4 + Math.max(0, values) * 4).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(firstSeenMillis).put((byte) (registered ? 1 : 0)).putLong(acceptedAtMillis)
                 .put((byte) (returnOutputs ? 1 : 0)).putInt(tokens).putInt(hidden).putInt(received)
                 .putInt(counts.kept()).putInt(counts.dropped()).putInt(counts.rerouted()).putInt(counts.expanded())
                 .putInt(counts.rectified()).putInt(counts.filled())
                 .putInt(policyBytes.length).put(policyBytes).putDouble(capacityFactor)
-                .putInt(reasons.length).put(reasons).putInt(values);
+                .putInt(reasons.length).put(reasons).putInt(ownerBytes.length).put(ownerBytes).putInt(values);
         if (outputs != null) {
             out.asFloatBuffer().put(outputs);
         }
@@ -147,6 +176,7 @@ final class RequestState {
         if (!reasons.isEmpty()) {
             state.degradedReasons.addAll(List.of(reasons.split("\n")));
         }
+        state.owner = string(in);
         int values = in.getInt();
         if (values >= 0) {
             state.outputs = new float[values];

@@ -25,12 +25,11 @@ public final class ResultCache {
     /**
      * Marks a request as taken and pending.
      *
-     * @return {@code false} when the id is already pending here: a second request under the same id
-     *         would mix its tokens with the first one's
+     * @return {@code false} when the id is already pending here or its result is known here: reassembly
+     *         writes one result per request id, so a second request under it would never get its own
      */
     public synchronized boolean expect(String id) {
-        CompletableFuture<String> existing = entries.get(id);
-        if (existing != null && !existing.isDone()) {
+        if (entries.containsKey(id)) {
             return false;
         }
         entries.put(id, new CompletableFuture<>());

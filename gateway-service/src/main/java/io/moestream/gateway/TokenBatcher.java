@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serializer;
@@ -24,6 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class TokenBatcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(TokenBatcher.class);
+    private static final Pattern BATCH_ID = Pattern.compile("(.*)-r\\d+-\\d+");
 
     private final Producer<byte[], byte[]> producer;
     private final Serializer<TokenBatch> serializer;
@@ -60,7 +63,7 @@ public final class TokenBatcher {
     public synchronized void submit(EncodedPrompt prompt) {
         int tokens = prompt.tokens().length;
         RequestPart.Registration registration = new RequestPart.Registration(prompt.id(), prompt.acceptedAtMillis(),
-                prompt.returnOutputs(), tokens, hidden);
+                prompt.returnOutputs(), tokens, hidden, instanceId);
         send(new ProducerRecord<>(requestsTopic, key(prompt.id()), registration.toBytes()));
         int rank = nextRank;
         nextRank = (nextRank + 1) % open.length;
@@ -80,7 +83,7 @@ public final class TokenBatcher {
     private OpenBatch openBatch(int rank) {
         if (open[rank] == null) {
             long seq = sequence[rank]++;
-            open[rank] = new OpenBatch(instanceId + "-r" + rank + "-" + seq, seq, System.currentTimeMillis(),
+            open[rank] = new OpenBatch(batchId(instanceId, rank, seq), seq, System.currentTimeMillis(),
                     new float[maxTokens * hidden]);
             if (lingerMs > 0) {
                 timer.schedule(() -> flushIfOpen(rank, seq), lingerMs, TimeUnit.MILLISECONDS);
@@ -123,6 +126,17 @@ public final class TokenBatcher {
                 LOG.error("cannot send to {}: {}", record.topic(), error.toString());
             }
         });
+    }
+
+    /** {@code <attempt>-r<rank>-<sequence>}, where the attempt is a gateway's prefix for this start. */
+    static String batchId(String attempt, int rank, long sequence) {
+        return attempt + "-r" + rank + "-" + sequence;
+    }
+
+    /** The attempt of a batch id made by {@link #batchId}; another id is its own attempt. */
+    static String attemptOf(String batchId) {
+        Matcher id = BATCH_ID.matcher(batchId);
+        return id.matches() ? id.group(1) : batchId;
     }
 
     private static byte[] key(String id) {

@@ -11,7 +11,7 @@ class StoreFormatsTest {
 
     @Test
     void requestPartsRoundTrip() {
-        RequestPart.Registration registration = new RequestPart.Registration("r1", 123L, true, 5, 2);
+        RequestPart.Registration registration = new RequestPart.Registration("r1", 123L, true, 5, 2, "gw");
         RequestPart.Piece piece = new RequestPart.Piece("r1", "gw-r0-3", 3, 2, 5, 2, "token-drop", 1.25,
                 new Counts(3, 1, 0, 1, 0, 0), "expert 4 did not answer within 10 ms", new float[] {1, 2, 3, 4});
 
@@ -24,15 +24,17 @@ class StoreFormatsTest {
     @Test
     void aRequestStateResumesWhereItStopped() {
         RequestState state = new RequestState(10L);
-        state.register(new RequestPart.Registration("r1", 100L, true, 3, 2));
-        state.add(new RequestPart.Piece("r1", "b", 0, 2, 3, 2, "rectify", Double.NaN, new Counts(4, 0, 0, 0, 1, 0),
+        state.register(new RequestPart.Registration("r1", 100L, true, 3, 2, "gw"));
+        state.add(new RequestPart.Piece("r1", "gw-r0-0", 0, 2, 3, 2, "rectify", Double.NaN, new Counts(4, 0, 0, 0, 1, 0),
                 "late", new float[] {1, 2, 3, 4}));
 
         assertThat(RequestState.startMillis(state.toBytes())).isEqualTo(100L);
         assertThat(RequestState.startMillis(new RequestState(10L).toBytes())).isEqualTo(10L);
         RequestState restored = RequestState.fromBytes(state.toBytes());
         assertThat(restored.isDone()).isFalse();
-        restored.add(new RequestPart.Piece("r1", "c", 2, 1, 3, 2, "rectify", Double.NaN, new Counts(2, 0, 0, 0, 0, 1),
+        assertThat(restored.add(new RequestPart.Piece("r1", "gw2-r0-0", 2, 1, 3, 2, "rectify", Double.NaN,
+                new Counts(2, 0, 0, 0, 0, 0), "", new float[] {7, 8}))).as("a piece of another copy").isFalse();
+        restored.add(new RequestPart.Piece("r1", "gw-r1-0", 2, 1, 3, 2, "rectify", Double.NaN, new Counts(2, 0, 0, 0, 0, 1),
                 "", new float[] {5, 6}));
         assertThat(restored.isDone()).isTrue();
         assertThat(restored.outputs()).containsExactly(1, 2, 3, 4, 5, 6);

@@ -115,6 +115,19 @@ public final class LocalStack implements AutoCloseable {
         return experts.values().stream().map(LocalService::url).toList();
     }
 
+    /** Stops the gateway; prompts on the topic and expert outputs wait in Kafka until it starts again. */
+    public void stopGateway() {
+        if (!gateway.running()) {
+            throw new IllegalStateException("the gateway is not running");
+        }
+        gateway.close();
+    }
+
+    /** Starts the gateway again after {@link #stopGateway}, on the same state directory. */
+    public void startGateway() {
+        gateway.start();
+    }
+
     /** Stops the router; token batches wait in Kafka until it starts again. */
     public void stopRouter() {
         if (!router.running()) {
