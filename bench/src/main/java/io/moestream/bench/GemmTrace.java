@@ -2,6 +2,7 @@ package io.moestream.bench;
 
 import io.moestream.decoder.ComputeBackend;
 import io.moestream.decoder.Linear;
+import io.moestream.decoder.MatMul;
 import io.moestream.expert.ExpertKernel;
 import io.moestream.expert.ExpertWeights;
 
@@ -12,9 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Records the matrix products a decoder runs while recording is on: every dense projection, and
- * every expert FFN as the two sgemms the OpenBLAS expert kernel makes of it ({@code X W13^T} and
- * {@code G W2^T}). Replayed as bare sgemms ({@link GemmReplay}), they are the time the step would
+ * Records the matrix products a decoder runs while recording is on: every dense projection, every
+ * expert FFN as the two sgemms the OpenBLAS expert kernel makes of it ({@code X W13^T} and
+ * {@code G W2^T}), and attention's products over a prompt (an operand of the same size stands in
+ * for the cached keys or values). Replayed as bare sgemms ({@link GemmReplay}), they are the time the step would
  * take if nothing but its matrix products cost anything: the bound the engine is measured against.
  */
 final class GemmTrace {
@@ -25,6 +27,7 @@ final class GemmTrace {
 
     private final List<Gemm> gemms = new ArrayList<>();
     private final Map<Integer, long[]> weightShapes = new HashMap<>();
+    private final Map<Long, Integer> operands = new HashMap<>();
     private boolean recording;
     private int nextWeight;
 
@@ -89,10 +92,24 @@ final class GemmTrace {
             }
 
             @Override
+            public MatMul matMul() {
+                MatMul inner = backend.matMul();
+                return (m, n, k, a, aFrom, lda, b, bFrom, ldb, c, cFrom, ldc) -> {
+                    record(operand(n, k), m, n, k);
+                    inner.multiply(m, n, k, a, aFrom, lda, b, bFrom, ldb, c, cFrom, ldc);
+                };
+            }
+
+            @Override
             public String description() {
                 return backend.description();
             }
         };
+    }
+
+    /** One stand-in operand per shape: attention's change with every step, and need no buffer each. */
+    private synchronized int operand(int out, int in) {
+        return operands.computeIfAbsent(((long) out << 32) | in, shape -> register(out, in));
     }
 
     /** Records from now until {@link #stop()}, replacing what was recorded before. */

@@ -29,6 +29,7 @@ final class Attention implements AutoCloseable {
     private final float[] qNorm;
     private final float[] kNorm;
     private final Rope rope;
+    private final MatMul matMul;
 
     Attention(int layer, DecoderConfig config, AttentionWeights weights, ComputeBackend backend, Rope rope) {
         int d = config.hiddenSize();
@@ -44,6 +45,7 @@ final class Attention implements AutoCloseable {
         this.qNorm = weights.qNorm();
         this.kNorm = weights.kNorm();
         this.rope = rope;
+        this.matMul = backend.matMul();
     }
 
     /**
@@ -87,16 +89,79 @@ final class Attention implements AutoCloseable {
         }
         float[] context = new float[tokens * qw];
         int heads = config.numAttentionHeads();
-        IntStream work = IntStream.range(0, tokens * heads);
-        long products = (long) tokens * heads * (positionOf[tokens - 1] + 1) * config.headDim();
+        // A chunk of several tokens (a prompt) attends as two matrix products per head; single tokens
+        // (decode) are too small for that to pay, and attend one by one, in parallel.
+        List<Integer> singles = new java.util.ArrayList<>();
+        int start = 0;
+        for (Chunk chunk : chunks) {
+            int n = chunk.tokens().length;
+            if (n > 1) {
+                attendChunk(queries, start, n, chunk.sequence(), context);
+            } else {
+                singles.add(start);
+            }
+            start += n;
+        }
+        IntStream work = IntStream.range(0, singles.size() * heads);
+        long products = (long) singles.size() * heads * (positionOf[tokens - 1] + 1) * config.headDim();
         if (products >= PARALLEL_WORK) {
             work = work.parallel();
         }
-        work.forEach(i -> attend(queries, i / heads, i % heads, chunks.get(chunkOf[i / heads]).sequence(),
-                positionOf[i / heads], context));
+        work.forEach(i -> {
+            int r = singles.get(i / heads);
+            attend(queries, r, i % heads, chunks.get(chunkOf[r]).sequence(), positionOf[r], context);
+        });
         float[] out = new float[tokens * config.hiddenSize()];
         o.forward(context, tokens, out);
         return out;
+    }
+
+    /**
+     * The {@code n} tokens of one chunk, from row {@code first}: per head, their scores against
+     * every cached position as one product with the transposed keys, the causal (and sliding
+     * window) mask and softmax row by row, then one product of the weights with the values.
+     */
+    private void attendChunk(float[] queries, int first, int n, Sequence sequence, float[] context) {
+        int hd = config.headDim();
+        int qw = config.queryWidth();
+        int kvw = config.keyValueWidth();
+        int group = config.numAttentionHeads() / config.numKeyValueHeads();
+        int start = sequence.length();
+        int seen = start + n;
+        int capacity = sequence.capacity();
+        float[] cacheK = sequence.keys(layer);
+        float[] cacheV = sequence.values(layer);
+        float[] weights = new float[n * seen];
+        double scale = 1.0 / Math.sqrt(hd);
+        for (int head = 0; head < config.numAttentionHeads(); head++) {
+            int kvHead = head / group;
+            matMul.multiply(n, seen, hd, queries, first * qw + head * hd, qw, cacheK, kvHead * hd * capacity,
+                    capacity, weights, 0, seen);
+            for (int i = 0; i < n; i++) {
+                int position = start + i;
+                int from = config.slidingWindow() > 0 ? Math.max(0, position - config.slidingWindow() + 1) : 0;
+                softmax(weights, i * seen, from, position + 1, seen, scale);
+            }
+            matMul.multiply(n, hd, seen, weights, 0, seen, cacheV, kvHead * hd, kvw, context, first * qw + head * hd, qw);
+        }
+    }
+
+    /** Softmax of {@code scale * row[from..to)} in place, every other entry of the row set to 0. */
+    private static void softmax(float[] row, int offset, int from, int to, int length, double scale) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = from; j < to; j++) {
+            max = Math.max(max, row[offset + j] * scale);
+        }
+        double sum = 0;
+        for (int j = from; j < to; j++) {
+            double e = Math.exp(row[offset + j] * scale - max);
+            row[offset + j] = (float) e;
+            sum += e;
+        }
+        float norm = (float) (1.0 / sum);
+        for (int j = 0; j < length; j++) {
+            row[offset + j] = j >= from && j < to ? row[offset + j] * norm : 0f;
+        }
     }
 
     /**

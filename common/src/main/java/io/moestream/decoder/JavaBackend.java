@@ -20,6 +20,11 @@ public final class JavaBackend implements ComputeBackend {
     }
 
     @Override
+    public MatMul matMul() {
+        return new JavaMatMul();
+    }
+
+    @Override
     public String description() {
         return "java";
     }

@@ -3,6 +3,7 @@ package io.moestream.kernels;
 import io.moestream.decoder.ComputeBackend;
 import io.moestream.decoder.JavaBackend;
 import io.moestream.decoder.Linear;
+import io.moestream.decoder.MatMul;
 import io.moestream.expert.ExpertKernel;
 import io.moestream.expert.ExpertWeights;
 import io.moestream.expert.JavaExpertKernel;
@@ -67,6 +68,7 @@ public final class DecoderBackends {
          */
         private final NativeFloats linearIn = new NativeFloats();
         private final NativeFloats linearOut = new NativeFloats();
+        private MatMul matMul;
 
         Backend(KernelBackend experts, boolean blasLinear, int threads) {
             this.experts = experts;
@@ -77,6 +79,15 @@ public final class DecoderBackends {
         @Override
         public Linear linear(float[] weight, int out, int in) {
             return blasLinear ? new OpenBlasLinear(weight, out, in, linearIn, linearOut) : java.linear(weight, out, in);
+        }
+
+        /** One for the model: its products run one at a time, so they share their native buffers. */
+        @Override
+        public synchronized MatMul matMul() {
+            if (matMul == null) {
+                matMul = blasLinear ? new OpenBlasMatMul() : java.matMul();
+            }
+            return matMul;
         }
 
         @Override
