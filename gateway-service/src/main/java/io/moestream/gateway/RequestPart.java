@@ -57,8 +57,10 @@ public sealed interface RequestPart {
                     .putInt(taker.length).put(taker).array();
         }
 
+        /** A registration written before attempts were kept reads back with an empty one. */
         static Registration read(ByteBuffer in) {
-            return new Registration(string(in), in.getLong(), in.get() != 0, in.getInt(), in.getInt(), string(in));
+            return new Registration(string(in), in.getLong(), in.get() != 0, in.getInt(), in.getInt(),
+                    in.hasRemaining() ? string(in) : "");
         }
     }
 

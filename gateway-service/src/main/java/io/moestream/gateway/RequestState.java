@@ -43,10 +43,11 @@ final class RequestState {
      * Takes the registration. One under another attempt than the owner's is the prompt taken again, by a
      * gateway that started after the first taker died: its copy replaces what the first one sent, which may
      * never be complete. The latest registration wins, since a gateway registers a request before it sends
-     * any of its tokens, so all of the latest copy's pieces are still to come.
+     * any of its tokens, so all of the latest copy's pieces are still to come. A registration without an
+     * attempt (written before attempts were kept) leaves the owner as it is.
      */
     void register(RequestPart.Registration registration) {
-        if (!registration.attempt().equals(owner)) {
+        if (!registration.attempt().isEmpty() && !registration.attempt().equals(owner)) {
             owner = registration.attempt();
             received = 0;
             counts = Counts.NONE;
@@ -147,10 +148,13 @@ final class RequestState {
                 .putInt(counts.kept()).putInt(counts.dropped()).putInt(counts.rerouted()).putInt(counts.expanded())
                 .putInt(counts.rectified()).putInt(counts.filled())
                 .putInt(policyBytes.length).put(policyBytes).putDouble(capacityFactor)
-                .putInt(reasons.length).put(reasons).putInt(ownerBytes.length).put(ownerBytes).putInt(values);
+                .putInt(reasons.length).put(reasons).putInt(values);
         if (outputs != null) {
             out.asFloatBuffer().put(outputs);
+            out.position(out.position() + outputs.length * Float.BYTES);
         }
+        // Last, so that a state stored before owners were kept reads back, as owned by its first piece's copy.
+        out.putInt(ownerBytes.length).put(ownerBytes);
         return out.array();
     }
 
@@ -176,12 +180,13 @@ final class RequestState {
         if (!reasons.isEmpty()) {
             state.degradedReasons.addAll(List.of(reasons.split("\n")));
         }
-        state.owner = string(in);
         int values = in.getInt();
         if (values >= 0) {
             state.outputs = new float[values];
             in.asFloatBuffer().get(state.outputs);
+            in.position(in.position() + values * Float.BYTES);
         }
+        state.owner = in.hasRemaining() ? string(in) : "";
         return state;
     }
 

@@ -1,6 +1,7 @@
 package io.moestream.gateway;
 
 import io.moestream.layer.BatchReassembly.Counts;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,6 +42,23 @@ class StoreFormatsTest {
         assertThat(restored.counts()).isEqualTo(new Counts(6, 0, 0, 0, 1, 1));
         assertThat(restored.degradedReasons()).containsExactly("late");
         assertThat(restored.startMillis()).isEqualTo(100L);
+    }
+
+    @Test
+    void aRegistrationAndAStateStoredBeforeAttemptsWereKeptStillReadBack() {
+        byte[] registration = new RequestPart.Registration("r1", 100L, true, 3, 2, "").toBytes();
+        RequestState state = new RequestState(10L);
+        state.add(new RequestPart.Piece("r1", "gw-r0-0", 0, 2, 3, 2, "rectify", Double.NaN,
+                new Counts(4, 0, 0, 0, 0, 0), "", new float[] {1, 2, 3, 4}));
+        byte[] ownerless = new RequestState(10L).toBytes();
+
+        RequestState before = RequestState.fromBytes(Arrays.copyOf(ownerless, ownerless.length - Integer.BYTES));
+        before.register((RequestPart.Registration) RequestPart.fromBytes(
+                Arrays.copyOf(registration, registration.length - Integer.BYTES)));
+        state.register((RequestPart.Registration) RequestPart.fromBytes(registration));
+
+        assertThat(before.isRegistered()).isTrue();
+        assertThat(state.received()).as("pieces kept by a registration without attempt").isEqualTo(2);
     }
 
     @Test
