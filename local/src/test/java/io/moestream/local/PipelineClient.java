@@ -150,16 +150,12 @@ final class PipelineClient implements AutoCloseable {
         int total;
         do {
             TokenBatch batch = awaitBatch(id);
-            RequestSpan span = spanOf(batch, id);
+            RequestSpan span = ReferenceLayer.spanOf(batch, id);
             batches.add(batch);
             covered += span.tokenCount();
             total = span.requestTokens();
         } while (covered < total);
         return batches;
-    }
-
-    static RequestSpan spanOf(TokenBatch batch, String id) {
-        return batch.requests().stream().filter(span -> span.requestId().equals(id)).findFirst().orElseThrow();
     }
 
     /**

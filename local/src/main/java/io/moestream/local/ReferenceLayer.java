@@ -19,15 +19,16 @@ import java.util.Map;
 /**
  * The in-process MoE layer the pipeline must agree with: the same checkpoint, placement and
  * routing (the model's defaults, the stack's {@code moe.routing.*}, then the latest control
- * record, as the router composes them), with the Java expert kernel.
+ * record, as the router composes them), with the Java expert kernel. The end-to-end tests and
+ * the fault-injection harness (module {@code chaos}) check the pipeline's outputs against it.
  */
-final class ReferenceLayer {
+public final class ReferenceLayer {
 
     private final MoeLayerWeights weights;
     private final MoeSettings settings;
     private final RoutingConfig configured;
 
-    ReferenceLayer(MoeSettings settings) {
+    public ReferenceLayer(MoeSettings settings) {
         this.settings = settings;
         ModelConfig config = ModelConfig.read(settings.modelDir()).orElseThrow();
         try (Checkpoint checkpoint = Checkpoint.open(settings.modelDir())) {
@@ -58,11 +59,11 @@ final class ReferenceLayer {
      * The outputs of request {@code id}'s tokens, computed batch by batch as the pipeline batched
      * them: capacity depends on which tokens share a step.
      */
-    float[] forRequest(String id, List<TokenBatch> batches, Map<String, ?> control) {
+    public float[] forRequest(String id, List<TokenBatch> batches, Map<String, ?> control) {
         int hidden = weights.hidden();
         float[] out = null;
         for (TokenBatch batch : batches) {
-            RequestSpan span = PipelineClient.spanOf(batch, id);
+            RequestSpan span = spanOf(batch, id);
             if (out == null) {
                 out = new float[span.requestTokens() * hidden];
             }
@@ -70,5 +71,12 @@ final class ReferenceLayer {
                     span.tokenCount() * hidden);
         }
         return out;
+    }
+
+    /** The part of {@code batch} that carries request {@code id}. */
+    public static RequestSpan spanOf(TokenBatch batch, String id) {
+        return batch.requests().stream().filter(span -> span.requestId().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("batch " + batch.batchId() + " carries no token of "
+                        + id));
     }
 }
