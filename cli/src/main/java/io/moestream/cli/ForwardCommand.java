@@ -17,7 +17,6 @@ import io.moestream.model.NamingFamily;
 import io.moestream.model.SafetensorsFile;
 import io.moestream.model.SafetensorsWriter;
 import io.moestream.model.Tensor;
-import io.moestream.pipeline.RoutingSettings;
 import io.moestream.routing.Placement;
 import io.moestream.routing.Policy;
 import io.moestream.routing.RoutingConfig;
@@ -54,9 +53,8 @@ final class ForwardCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Checkpoint directory (config.json and safetensors), e.g. from 'moe generate-model'.")
-    Path model;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--layer", defaultValue = "0", paramLabel = "L", description = "MoE layer index.")
     int layer;
@@ -79,17 +77,6 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = "Write the F32 tensor 'output' [T, d] here.")
     Path output;
 
-    @Option(names = "--source-rank", defaultValue = "0", paramLabel = "R", description = "The rank the tokens sit on.")
-    int sourceRank;
-
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "B",
-            description = "Expert kernels: auto (GPU, else OpenBLAS, else Java), cpu, gpu or java.")
-    String backend;
-
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "OpenBLAS threads; 0 keeps OPENBLAS_NUM_THREADS.")
-    int threads;
-
     @Option(names = "--compare", paramLabel = "dropless",
             description = "Also run dropless and report the fidelity of the policy against it.")
     String compare;
@@ -102,7 +89,10 @@ final class ForwardCommand implements Callable<Integer> {
         if (compare != null && !compare.equals("dropless")) {
             throw new UserError("--compare takes only 'dropless', got '" + compare + "'");
         }
-        KernelBackend kernelBackend = parse(() -> KernelBackend.parse(backend));
+        KernelBackend kernelBackend = modelOptions.kernelBackend();
+        Path model = modelOptions.model;
+        int sourceRank = modelOptions.sourceRank;
+        int threads = modelOptions.threads;
         PrintWriter out = spec.commandLine().getOut();
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
             ModelConfig config = ModelConfig.read(model).orElseThrow(() -> new UserError(model
@@ -110,8 +100,7 @@ final class ForwardCommand implements Callable<Integer> {
             MoeLayerWeights weights = MoeLayerLoader.load(checkpoint, config, layer);
             float[] x = hiddenStates(checkpoint, weights.hidden());
             int tokens = x.length / weights.hidden();
-            RoutingConfig routingConfig = parse(() -> RoutingSettings.apply(MoeLayers.defaultRouting(weights),
-                    routing.given(spec.commandLine().getParseResult())));
+            RoutingConfig routingConfig = routing.over(MoeLayers.defaultRouting(weights), spec);
             Placement placement = routing.placement(weights.numExperts());
             SelectedKernel experts = ExpertKernels.create(kernelBackend, weights.experts(), threads);
             SelectedKernel shared = ExpertKernels.create(kernelBackend, weights.sharedExpertsById(), threads);
@@ -159,7 +148,7 @@ final class ForwardCommand implements Callable<Integer> {
                 : input.prompts.equals("bundled") ? Corpus.bundled().texts() : Corpus.load(Path.of(input.prompts)).texts();
         List<float[]> encoded = new ArrayList<>();
         int total = 0;
-        try (PromptEncoder encoder = PromptEncoder.forModel(model, checkpoint.tensor(NamingFamily.EMBED_TOKENS),
+        try (PromptEncoder encoder = PromptEncoder.forModel(modelOptions.model, checkpoint.tensor(NamingFamily.EMBED_TOKENS),
                 PromptEncoder.DEFAULT_MAX_TOKENS)) {
             for (String text : texts) {
                 float[] states = parse(() -> encoder.encode(text));

@@ -5,7 +5,6 @@ import io.moestream.decoder.DecoderModel;
 import io.moestream.decoder.Generation;
 import io.moestream.decoder.Generator;
 import io.moestream.decoder.Sampling;
-import io.moestream.pipeline.RoutingSettings;
 import io.moestream.routing.Placement;
 import io.moestream.routing.RoutingConfig;
 import io.moestream.text.ModelTokenizer;
@@ -90,7 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
         List<int[]> inputs = prompts.tokensFile != null ? TokensFile.read(prompts.tokensFile)
                 : List.of(tokenizer.orElseThrow(() -> modelOptions.noTokenizer("--prompt")).encode(prompts.prompt));
         try (DecoderEngine engine = modelOptions.load()) {
-            RoutingConfig config = routingConfig(engine);
+            RoutingConfig config = routing.over(engine.defaultRouting(), spec);
             Placement placement = routing.placement(engine.config().moe().numExperts());
             DecoderModel model = engine.model(config, placement);
             ModelHeader.print(err, modelOptions.model, engine, placement, config);
@@ -113,14 +112,6 @@ final class GenerateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    private RoutingConfig routingConfig(DecoderEngine engine) {
-        try {
-            return RoutingSettings.apply(engine.defaultRouting(), routing.given(spec.commandLine().getParseResult()));
-        } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage());
-        }
     }
 
     private static void printFigures(PrintWriter err, Generator.Run run, LayerTable layers) {

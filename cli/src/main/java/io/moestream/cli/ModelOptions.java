@@ -13,11 +13,12 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Model directory in Hugging Face layout: config.json, safetensors, tokenizer.json if it has one.")
+            description = "Model directory in Hugging Face layout: config.json, safetensors, tokenizer.json if it has one;"
+                    + " e.g. from 'moe generate-model'.")
     Path model;
 
     @Option(names = "--backend", defaultValue = "auto", paramLabel = "B",
-            description = "auto (GPU experts, else OpenBLAS, else Java), cpu, gpu or java.")
+            description = "Where experts run: auto (GPU, else OpenBLAS, else Java), cpu, gpu or java.")
     String backend;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
@@ -25,17 +26,20 @@ final class ModelOptions {
     int threads;
 
     @Option(names = "--source-rank", defaultValue = "0", paramLabel = "R",
-            description = "The rank the sequences sit on (for expanded-drop and rectify-ir).")
+            description = "The rank the tokens sit on (for expanded-drop and rectify-ir).")
     int sourceRank;
 
-    /** Loads the model onto the requested backend; a checkpoint problem is the user's, named by file and tensor. */
-    DecoderEngine load() {
-        KernelBackend kernels;
+    KernelBackend kernelBackend() {
         try {
-            kernels = KernelBackend.parse(backend);
+            return KernelBackend.parse(backend);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
+    }
+
+    /** Loads the model onto the requested backend; a checkpoint problem is the user's, named by file and tensor. */
+    DecoderEngine load() {
+        KernelBackend kernels = kernelBackend();
         try {
             return DecoderEngine.load(model, DecoderBackends.create(kernels, threads).backend());
         } catch (CheckpointException | IllegalArgumentException e) {

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Help.Visibility;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
@@ -144,6 +145,18 @@ final class RoutingOptions {
                     .irExcludeDroppingExpert(irExcludeDroppingExpert)
                     .capacityScope(capacityScope)
                     .build();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /**
+     * {@code base} (a model's own routing, say) with the routing options given on the command line
+     * applied over it.
+     */
+    RoutingConfig over(RoutingConfig base, CommandSpec command) {
+        try {
+            return RoutingSettings.apply(base, given(command.commandLine().getParseResult()));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

@@ -8,7 +8,6 @@ import io.moestream.decoder.StepOutput;
 import io.moestream.model.DType;
 import io.moestream.model.SafetensorsWriter;
 import io.moestream.model.Tensor;
-import io.moestream.pipeline.RoutingSettings;
 import io.moestream.routing.Placement;
 import io.moestream.routing.Policy;
 import io.moestream.routing.RoutingConfig;
@@ -80,7 +79,7 @@ final class ScoreCommand implements Callable<Integer> {
         Optional<ModelTokenizer> tokenizer = modelOptions.tokenizer();
         try (DecoderEngine engine = modelOptions.load()) {
             List<int[]> sequences = input.sequences(modelOptions, tokenizer);
-            RoutingConfig config = routingConfig(engine);
+            RoutingConfig config = routing.over(engine.defaultRouting(), spec);
             Placement placement = routing.placement(engine.config().moe().numExperts());
             DecoderModel model = engine.model(config, placement);
             DecoderModel reference = compare == null ? null
@@ -112,14 +111,6 @@ final class ScoreCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    private RoutingConfig routingConfig(DecoderEngine engine) {
-        try {
-            return RoutingSettings.apply(engine.defaultRouting(), routing.given(spec.commandLine().getParseResult()));
-        } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage());
-        }
     }
 
     private void printPerplexity(PrintWriter out, List<SequenceScore> scores) {

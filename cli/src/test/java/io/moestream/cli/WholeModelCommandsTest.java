@@ -1,5 +1,6 @@
 package io.moestream.cli;
 
+import io.moestream.decoder.LogSoftmax;
 import io.moestream.model.SafetensorsFile;
 import io.moestream.model.Tensor;
 import java.io.IOException;
@@ -62,7 +63,7 @@ class WholeModelCommandsTest {
             assertThat(line.get("logprobs").get(0).isNull()).isTrue();
             double sum = 0;
             for (int i = 1; i < prompt.size(); i++) {
-                double reference = logSoftmax(referenceLogits.data(), (row + i - 1) * vocab, vocab)[prompt.get(i).intValue()];
+                double reference = LogSoftmax.of(referenceLogits.data(), (row + i - 1) * vocab, vocab)[prompt.get(i).intValue()];
                 assertThat(line.get("logprobs").get(i).doubleValue()).isCloseTo(reference, within(tolerance));
                 sum += reference;
             }
@@ -148,21 +149,5 @@ class WholeModelCommandsTest {
             lines.add(Json.MAPPER.readTree(line));
         }
         return lines;
-    }
-
-    private static double[] logSoftmax(float[] logits, int from, int vocab) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) {
-            max = Math.max(max, logits[from + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) {
-            sum += Math.exp(logits[from + i] - max);
-        }
-        double[] out = new double[vocab];
-        for (int i = 0; i < vocab; i++) {
-            out[i] = logits[from + i] - max - Math.log(sum);
-        }
-        return out;
     }
 }
