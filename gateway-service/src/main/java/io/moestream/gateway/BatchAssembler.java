@@ -232,7 +232,7 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
                     (span.firstToken() + span.tokenCount()) * hidden);
             RequestPart.Piece piece = new RequestPart.Piece(span.requestId(), manifest.batchId(), span.requestOffset(),
                     span.tokenCount(), span.requestTokens(), hidden, manifest.policy(), manifest.capacityFactor(),
-                    reassembly.counts(span), reason, rows);
+                    reassembly.counts(span), reason, missing, rows);
             context.forward(new Record<>(key(span.requestId()), piece.toBytes(), now), names.piecesSink());
         }
     }

@@ -10,9 +10,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param maxTokensPerStep tokens in one batch
  * @param lingerMs how long a partial batch waits for more prompts
- * @param deadlineMs expert outputs missing this long after the batch was created complete it degraded
+ * @param deadlineMs expert outputs missing this long after the batch was created complete it degraded. The
+ *        default, 30 s, outlasts a service restarted after a crash on the build machines (a kill, 1-3 s, and
+ *        10-15 s to start on two busy cores), so that a restart costs latency, not outputs
  * @param requestTimeoutMs a request whose tokens are not all back this long after it was taken ends with
- *        status {@code error} (the router or a manifest never answered)
+ *        status {@code error} (the router or a manifest never answered). The default, 60 s, is twice the
+ *        deadline: a batch held up by a restarted router still completes, degraded at worst, before then
  * @param maxPromptTokens longer prompts are refused
  * @param resultCacheSize results (and pending ids) the REST API remembers
  * @param instanceId prefix of the batch ids; random by default, because a restarted gateway counts its
@@ -20,7 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stateDir Kafka Streams' state directory; {@code null} for Kafka Streams' default
  */
 public record GatewaySettings(@DefaultValue("256") int maxTokensPerStep, @DefaultValue("5") long lingerMs,
-                              @DefaultValue("10000") long deadlineMs, @DefaultValue("30000") long requestTimeoutMs,
+                              @DefaultValue("30000") long deadlineMs, @DefaultValue("60000") long requestTimeoutMs,
                               @DefaultValue("4096") int maxPromptTokens, @DefaultValue("10000") int resultCacheSize,
                               String instanceId, Path stateDir) {
 

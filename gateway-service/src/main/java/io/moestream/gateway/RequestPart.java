@@ -68,11 +68,12 @@ public sealed interface RequestPart {
      * The outputs of request tokens {@code requestOffset ..< requestOffset + tokenCount} from one batch.
      *
      * @param degradedReason why some experts' outputs are missing from these rows; empty when none are
+     * @param missingExperts the experts whose outputs are missing from the batch, ascending; empty when none are
      * @param rows {@code [tokenCount][hidden]}
      */
     record Piece(String requestId, String batchId, int requestOffset, int tokenCount, int requestTokens, int hidden,
-                 String policy, double capacityFactor, Counts counts, String degradedReason, float[] rows)
-            implements RequestPart {
+                 String policy, double capacityFactor, Counts counts, String degradedReason, int[] missingExperts,
+                 float[] rows) implements RequestPart {
 
         @Override
         public byte[] toBytes() {
@@ -81,7 +82,8 @@ public sealed interface RequestPart {
             byte[] policyBytes = utf8(policy);
             byte[] reason = utf8(degradedReason);
             ByteBuffer out = ByteBuffer.allocate(1 + 16 + id.length + batch.length + policyBytes.length
-                    + reason.length + 16 + 8 + 24 + 4 + rows.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                    + reason.length + 16 + 8 + 24 + 4 + rows.length * 4 + 4 + missingExperts.length * 4)
+                    .order(ByteOrder.LITTLE_ENDIAN);
             out.put(PIECE).putInt(id.length).put(id).putInt(batch.length).put(batch)
                     .putInt(requestOffset).putInt(tokenCount).putInt(requestTokens).putInt(hidden)
                     .putInt(policyBytes.length).put(policyBytes).putDouble(capacityFactor)
@@ -89,6 +91,12 @@ public sealed interface RequestPart {
                     .putInt(counts.expanded()).putInt(counts.rectified()).putInt(counts.filled())
                     .putInt(reason.length).put(reason).putInt(rows.length);
             out.asFloatBuffer().put(rows);
+            out.position(out.position() + rows.length * 4);
+            // Last, so that a piece written before missing experts were named reads back, with none.
+            out.putInt(missingExperts.length);
+            for (int expert : missingExperts) {
+                out.putInt(expert);
+            }
             return out.array();
         }
 
@@ -110,10 +118,18 @@ public sealed interface RequestPart {
             float[] rows = new float[values];
             in.asFloatBuffer().get(rows);
             in.position(in.position() + rows.length * 4);
+            int[] missing = new int[in.hasRemaining() ? in.getInt() : 0];
+            if (missing.length > in.remaining() / 4) {
+                throw new IllegalArgumentException("truncated request part");
+            }
+            for (int i = 0; i < missing.length; i++) {
+                missing[i] = in.getInt();
+            }
             if (offset < 0 || count < 1 || offset + count > total || hidden < 1 || rows.length != count * hidden) {
                 throw new IllegalArgumentException("inconsistent piece of request " + id + " from batch " + batch);
             }
-            return new Piece(id, batch, offset, count, total, hidden, policy, capacityFactor, counts, reason, rows);
+            return new Piece(id, batch, offset, count, total, hidden, policy, capacityFactor, counts, reason, missing,
+                    rows);
         }
     }
 

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * One request in reassembly: its registration, once it arrived, and what its batches have returned
@@ -32,6 +34,7 @@ final class RequestState {
     private String policy = "";
     private double capacityFactor = Double.NaN;
     private final Set<String> degradedReasons = new LinkedHashSet<>();
+    private final SortedSet<Integer> missingExperts = new TreeSet<>();
     /** {@code [tokens][hidden]}; kept until the registration says the client does not want them. */
     private float[] outputs;
 
@@ -52,6 +55,7 @@ final class RequestState {
             received = 0;
             counts = Counts.NONE;
             degradedReasons.clear();
+            missingExperts.clear();
             outputs = null;
         }
         registered = true;
@@ -80,6 +84,9 @@ final class RequestState {
         capacityFactor = piece.capacityFactor();
         if (!piece.degradedReason().isEmpty()) {
             degradedReasons.add(piece.degradedReason());
+        }
+        for (int expert : piece.missingExperts()) {
+            missingExperts.add(expert);
         }
         if (returnOutputs) {
             if (outputs == null) {
@@ -131,6 +138,11 @@ final class RequestState {
         return degradedReasons;
     }
 
+    /** The experts whose outputs are missing from some of the request's batches, ascending. */
+    SortedSet<Integer> missingExperts() {
+        return missingExperts;
+    }
+
     /** The outputs when the client asked for them and all arrived, else {@code null}. */
     float[] outputs() {
         return registered && returnOutputs && received >= tokens ? outputs : null;
@@ -142,7 +154,8 @@ final class RequestState {
         byte[] ownerBytes = owner.getBytes(StandardCharsets.UTF_8);
         int values = outputs == null ? -1 : outputs.length;
         ByteBuffer out = ByteBuffer.allocate(8 + 1 + 8 + 1 + 12 + 24 + 4 + policyBytes.length + 8 + 4 + reasons.length
-                + 4 + ownerBytes.length + 4 + Math.max(0, values) * 4).order(ByteOrder.LITTLE_ENDIAN);
+                + 4 + ownerBytes.length + 4 + Math.max(0, values) * 4 + 4 + missingExperts.size() * 4)
+                .order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(firstSeenMillis).put((byte) (registered ? 1 : 0)).putLong(acceptedAtMillis)
                 .put((byte) (returnOutputs ? 1 : 0)).putInt(tokens).putInt(hidden).putInt(received)
                 .putInt(counts.kept()).putInt(counts.dropped()).putInt(counts.rerouted()).putInt(counts.expanded())
@@ -153,8 +166,10 @@ final class RequestState {
             out.asFloatBuffer().put(outputs);
             out.position(out.position() + outputs.length * Float.BYTES);
         }
-        // Last, so that a state stored before owners were kept reads back, as owned by its first piece's copy.
-        out.putInt(ownerBytes.length).put(ownerBytes);
+        // Last, so that a state stored before owners and missing experts were kept reads back: as owned by its
+        // first piece's copy, with no experts missing.
+        out.putInt(ownerBytes.length).put(ownerBytes).putInt(missingExperts.size());
+        missingExperts.forEach(out::putInt);
         return out.array();
     }
 
@@ -187,6 +202,9 @@ final class RequestState {
             in.position(in.position() + values * Float.BYTES);
         }
         state.owner = in.hasRemaining() ? string(in) : "";
+        for (int i = in.hasRemaining() ? in.getInt() : 0; i > 0; i--) {
+            state.missingExperts.add(in.getInt());
+        }
         return state;
     }
 

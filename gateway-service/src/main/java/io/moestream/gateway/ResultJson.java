@@ -41,6 +41,9 @@ final class ResultJson {
         if (error != null) {
             result.put("error", error);
         }
+        if (!state.missingExperts().isEmpty()) {
+            result.put("missingExperts", List.copyOf(state.missingExperts()));
+        }
         if (outputs != null) {
             result.put("outputs", Map.of("dtype", "f32", "shape", List.of(state.tokens(), state.hidden()),
                     "data", base64(outputs)));

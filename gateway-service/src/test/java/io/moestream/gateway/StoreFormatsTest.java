@@ -14,7 +14,8 @@ class StoreFormatsTest {
     void requestPartsRoundTrip() {
         RequestPart.Registration registration = new RequestPart.Registration("r1", 123L, true, 5, 2, "gw");
         RequestPart.Piece piece = new RequestPart.Piece("r1", "gw-r0-3", 3, 2, 5, 2, "token-drop", 1.25,
-                new Counts(3, 1, 0, 1, 0, 0), "expert 4 did not answer within 10 ms", new float[] {1, 2, 3, 4});
+                new Counts(3, 1, 0, 1, 0, 0), "expert 4 did not answer within 10 ms", new int[] {-1, 4},
+                new float[] {1, 2, 3, 4});
 
         assertThat(RequestPart.fromBytes(registration.toBytes())).isEqualTo(registration);
         RequestPart.Piece back = (RequestPart.Piece) RequestPart.fromBytes(piece.toBytes());
@@ -27,20 +28,21 @@ class StoreFormatsTest {
         RequestState state = new RequestState(10L);
         state.register(new RequestPart.Registration("r1", 100L, true, 3, 2, "gw"));
         state.add(new RequestPart.Piece("r1", "gw-r0-0", 0, 2, 3, 2, "rectify", Double.NaN, new Counts(4, 0, 0, 0, 1, 0),
-                "late", new float[] {1, 2, 3, 4}));
+                "late", new int[] {2}, new float[] {1, 2, 3, 4}));
 
         assertThat(RequestState.startMillis(state.toBytes())).isEqualTo(100L);
         assertThat(RequestState.startMillis(new RequestState(10L).toBytes())).isEqualTo(10L);
         RequestState restored = RequestState.fromBytes(state.toBytes());
         assertThat(restored.isDone()).isFalse();
         assertThat(restored.add(new RequestPart.Piece("r1", "gw2-r0-0", 2, 1, 3, 2, "rectify", Double.NaN,
-                new Counts(2, 0, 0, 0, 0, 0), "", new float[] {7, 8}))).as("a piece of another copy").isFalse();
+                new Counts(2, 0, 0, 0, 0, 0), "", new int[0], new float[] {7, 8}))).as("a piece of another copy").isFalse();
         restored.add(new RequestPart.Piece("r1", "gw-r1-0", 2, 1, 3, 2, "rectify", Double.NaN, new Counts(2, 0, 0, 0, 0, 1),
-                "", new float[] {5, 6}));
+                "", new int[0], new float[] {5, 6}));
         assertThat(restored.isDone()).isTrue();
         assertThat(restored.outputs()).containsExactly(1, 2, 3, 4, 5, 6);
         assertThat(restored.counts()).isEqualTo(new Counts(6, 0, 0, 0, 1, 1));
         assertThat(restored.degradedReasons()).containsExactly("late");
+        assertThat(restored.missingExperts()).containsExactly(2);
         assertThat(restored.startMillis()).isEqualTo(100L);
     }
 
@@ -49,7 +51,7 @@ class StoreFormatsTest {
         byte[] registration = new RequestPart.Registration("r1", 100L, true, 3, 2, "").toBytes();
         RequestState state = new RequestState(10L);
         state.add(new RequestPart.Piece("r1", "gw-r0-0", 0, 2, 3, 2, "rectify", Double.NaN,
-                new Counts(4, 0, 0, 0, 0, 0), "", new float[] {1, 2, 3, 4}));
+                new Counts(4, 0, 0, 0, 0, 0), "", new int[0], new float[] {1, 2, 3, 4}));
         byte[] ownerless = new RequestState(10L).toBytes();
 
         RequestState before = RequestState.fromBytes(Arrays.copyOf(ownerless, ownerless.length - Integer.BYTES));
