@@ -17,12 +17,28 @@ public final class MoeLayer {
     private final Router router;
     private final ExpertKernel experts;
     private final SharedExperts shared;
+    private final double routedScalingFactor;
 
     /**
      * @param experts computes the routed experts, numbered as the gate rows
      * @param shared the shared experts, or {@code null} for a layer without them
      */
     public MoeLayer(int hidden, GateProjection gate, Router router, ExpertKernel experts, SharedExperts shared) {
+        this(hidden, gate, router, experts, shared, 1.0);
+    }
+
+    /**
+     * A layer whose routed experts' weights are all multiplied by {@code routedScalingFactor}
+     * (DeepSeek-V2's {@code routed_scaling_factor}), shared experts not. Only the whole-model decoder
+     * builds such layers: the pipeline's reassembly ({@link BatchReassembly}) combines with the
+     * routing weights alone, so its layers are built with 1.
+     */
+    public MoeLayer(int hidden, GateProjection gate, Router router, ExpertKernel experts, SharedExperts shared,
+                    double routedScalingFactor) {
+        if (!(routedScalingFactor > 0) || Double.isInfinite(routedScalingFactor)) {
+            throw new IllegalArgumentException("the routed scaling factor must be a positive number, got "
+                    + routedScalingFactor);
+        }
         if (gate.experts() != router.placement().experts()) {
             throw new IllegalArgumentException("the gate has " + gate.experts() + " experts but the placement "
                     + router.placement().experts());
@@ -32,6 +48,7 @@ public final class MoeLayer {
         this.router = router;
         this.experts = experts;
         this.shared = shared;
+        this.routedScalingFactor = routedScalingFactor;
     }
 
     public int hidden() {
@@ -72,7 +89,7 @@ public final class MoeLayer {
         float[] y = new float[rows.length * hidden];
         experts.forward(expert, batch, rows.length, y);
         for (int i = 0; i < rows.length; i++) {
-            Combine.addScaled(out, rows[i] * hidden, y, i * hidden, hidden, weights[i]);
+            Combine.addScaled(out, rows[i] * hidden, y, i * hidden, hidden, weights[i] * routedScalingFactor);
         }
     }
 
