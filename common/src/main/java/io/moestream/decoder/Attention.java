@@ -1,16 +1,16 @@
 package io.moestream.decoder;
 
-import io.moestream.model.AttentionWeights;
 import io.moestream.model.DecoderConfig;
-import io.moestream.model.QkNorm;
 
 import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Causal self-attention of one layer with rotary embeddings and grouped-query attention, over each
- * sequence's KV cache. The projections run once for the whole step (all chunks' tokens as one
- * batch); the attention itself runs per sequence, since sequences never see each other.
+ * Causal self-attention of one layer over each sequence's KV cache, with rotary embeddings applied
+ * by its {@link QkvProjection} (grouped-query attention, or DeepSeek-V2's latent attention) and
+ * queries sharing key/value heads in groups. The projections run once for the whole step (all
+ * chunks' tokens as one batch); the attention itself runs per sequence, since sequences never see
+ * each other.
  */
 final class Attention implements AutoCloseable {
 
@@ -19,32 +19,28 @@ final class Attention implements AutoCloseable {
 
     private final int layer;
     private final DecoderConfig config;
-    private final Linear q;
-    private final Linear k;
-    private final Linear v;
+    private final QkvProjection qkv;
     private final Linear o;
-    private final float[] qBias;
-    private final float[] kBias;
-    private final float[] vBias;
-    private final float[] qNorm;
-    private final float[] kNorm;
-    private final Rope rope;
     private final MatMul matMul;
+    /** Per head: a key's (and query's) width, a value's width; all heads: queries', keys', values' widths. */
+    private final int keyDim;
+    private final int valueDim;
+    private final int queryWidth;
+    private final int keyWidth;
+    private final int valueWidth;
+    private final int group;
 
-    Attention(int layer, DecoderConfig config, AttentionWeights weights, ComputeBackend backend, Rope rope) {
-        int d = config.hiddenSize();
+    Attention(int layer, DecoderConfig config, QkvProjection qkv, float[] oWeight, ComputeBackend backend) {
         this.layer = layer;
         this.config = config;
-        this.q = backend.linear(weights.q(), config.queryWidth(), d);
-        this.k = backend.linear(weights.k(), config.keyValueWidth(), d);
-        this.v = backend.linear(weights.v(), config.keyValueWidth(), d);
-        this.o = backend.linear(weights.o(), d, config.queryWidth());
-        this.qBias = weights.qBias();
-        this.kBias = weights.kBias();
-        this.vBias = weights.vBias();
-        this.qNorm = weights.qNorm();
-        this.kNorm = weights.kNorm();
-        this.rope = rope;
+        this.qkv = qkv;
+        this.keyDim = qkv.keyDim();
+        this.valueDim = qkv.valueDim();
+        this.queryWidth = qkv.heads() * keyDim;
+        this.keyWidth = qkv.keyValueHeads() * keyDim;
+        this.valueWidth = qkv.keyValueHeads() * valueDim;
+        this.group = qkv.heads() / qkv.keyValueHeads();
+        this.o = backend.linear(oWeight, config.hiddenSize(), qkv.heads() * valueDim);
         this.matMul = backend.matMul();
     }
 
@@ -53,42 +49,32 @@ final class Attention implements AutoCloseable {
      * @return {@code [tokens][hidden]}, the attention output after {@code o_proj}
      */
     float[] forward(float[] h, int tokens, List<Chunk> chunks) {
-        int qw = config.queryWidth();
-        int kvw = config.keyValueWidth();
-        float[] queries = project(q, h, tokens, qBias);
-        float[] keys = project(k, h, tokens, kBias);
-        float[] values = project(v, h, tokens, vBias);
-        normalise(queries, tokens, qw, config.numAttentionHeads(), qNorm);
-        normalise(keys, tokens, kvw, config.numKeyValueHeads(), kNorm);
-        if (config.clipQkv() > 0) {
-            clip(queries);
-            clip(keys);
-            clip(values);
-        }
         int[] chunkOf = new int[tokens];
         int[] positionOf = new int[tokens];
         int row = 0;
         for (int c = 0; c < chunks.size(); c++) {
-            Sequence sequence = chunks.get(c).sequence();
-            int start = sequence.length();
-            float[] cacheK = sequence.keys(layer);
-            float[] cacheV = sequence.values(layer);
+            int start = chunks.get(c).sequence().length();
             for (int i = 0; i < chunks.get(c).tokens().length; i++, row++) {
-                int position = start + i;
-                double[] angles = rope.angles(position);
-                rope.rotate(queries, row * qw, config.numAttentionHeads(), angles);
-                rope.rotate(keys, row * kvw, config.numKeyValueHeads(), angles);
-                int capacity = sequence.capacity();
-                for (int x = 0; x < kvw; x++) {
-                    cacheK[x * capacity + position] = keys[row * kvw + x];
-                }
-                System.arraycopy(values, row * kvw, cacheV, position * kvw, kvw);
                 chunkOf[row] = c;
-                positionOf[row] = position;
+                positionOf[row] = start + i;
             }
         }
-        float[] context = new float[tokens * qw];
-        int heads = config.numAttentionHeads();
+        float[][] projected = qkv.project(h, tokens, positionOf);
+        float[] queries = projected[0];
+        float[] keys = projected[1];
+        float[] values = projected[2];
+        for (row = 0; row < tokens; row++) {
+            Sequence sequence = chunks.get(chunkOf[row]).sequence();
+            int position = positionOf[row];
+            float[] cacheK = sequence.keys(layer);
+            int capacity = sequence.capacity();
+            for (int x = 0; x < keyWidth; x++) {
+                cacheK[x * capacity + position] = keys[row * keyWidth + x];
+            }
+            System.arraycopy(values, row * valueWidth, sequence.values(layer), position * valueWidth, valueWidth);
+        }
+        int heads = qkv.heads();
+        float[] context = new float[tokens * heads * valueDim];
         // A chunk of several tokens (a prompt) attends as two matrix products per head; single tokens
         // (decode) are too small for that to pay, and attend one by one, in parallel.
         List<Integer> singles = new java.util.ArrayList<>();
@@ -103,7 +89,7 @@ final class Attention implements AutoCloseable {
             start += n;
         }
         IntStream work = IntStream.range(0, singles.size() * heads);
-        long products = (long) singles.size() * heads * (positionOf[tokens - 1] + 1) * config.headDim();
+        long products = (long) singles.size() * heads * (positionOf[tokens - 1] + 1) * keyDim;
         if (products >= PARALLEL_WORK) {
             work = work.parallel();
         }
@@ -122,27 +108,25 @@ final class Attention implements AutoCloseable {
      * window) mask and softmax row by row, then one product of the weights with the values.
      */
     private void attendChunk(float[] queries, int first, int n, Sequence sequence, float[] context) {
-        int hd = config.headDim();
-        int qw = config.queryWidth();
-        int kvw = config.keyValueWidth();
-        int group = config.numAttentionHeads() / config.numKeyValueHeads();
+        int contextWidth = qkv.heads() * valueDim;
         int start = sequence.length();
         int seen = start + n;
         int capacity = sequence.capacity();
         float[] cacheK = sequence.keys(layer);
         float[] cacheV = sequence.values(layer);
         float[] weights = new float[n * seen];
-        double scale = 1.0 / Math.sqrt(hd);
-        for (int head = 0; head < config.numAttentionHeads(); head++) {
+        double scale = 1.0 / Math.sqrt(keyDim);
+        for (int head = 0; head < qkv.heads(); head++) {
             int kvHead = head / group;
-            matMul.multiply(n, seen, hd, queries, first * qw + head * hd, qw, cacheK, kvHead * hd * capacity,
-                    capacity, weights, 0, seen);
+            matMul.multiply(n, seen, keyDim, queries, first * queryWidth + head * keyDim, queryWidth, cacheK,
+                    kvHead * keyDim * capacity, capacity, weights, 0, seen);
             for (int i = 0; i < n; i++) {
                 int position = start + i;
                 int from = config.slidingWindow() > 0 ? Math.max(0, position - config.slidingWindow() + 1) : 0;
                 softmax(weights, i * seen, from, position + 1, seen, scale);
             }
-            matMul.multiply(n, hd, seen, weights, 0, seen, cacheV, kvHead * hd, kvw, context, first * qw + head * hd, qw);
+            matMul.multiply(n, valueDim, seen, weights, 0, seen, cacheV, kvHead * valueDim, valueWidth, context,
+                    first * contextWidth + head * valueDim, contextWidth);
         }
     }
 
@@ -170,20 +154,18 @@ final class Attention implements AutoCloseable {
      * projections around them.
      */
     private void attend(float[] queries, int row, int head, Sequence sequence, int position, float[] context) {
-        int hd = config.headDim();
-        int kvw = config.keyValueWidth();
-        int kvHead = head / (config.numAttentionHeads() / config.numKeyValueHeads());
+        int kvHead = head / group;
         float[] cacheK = sequence.keys(layer);
         float[] cacheV = sequence.values(layer);
         int capacity = sequence.capacity();
-        int qFrom = row * config.queryWidth() + head * hd;
+        int qFrom = row * queryWidth + head * keyDim;
         int first = config.slidingWindow() > 0 ? Math.max(0, position - config.slidingWindow() + 1) : 0;
         int seen = position - first + 1;
-        float scale = (float) (1.0 / Math.sqrt(hd));
+        float scale = (float) (1.0 / Math.sqrt(keyDim));
         float[] scores = new float[seen];
-        for (int x = 0; x < hd; x++) {
+        for (int x = 0; x < keyDim; x++) {
             float q = queries[qFrom + x] * scale;
-            int from = (kvHead * hd + x) * capacity + first;
+            int from = (kvHead * keyDim + x) * capacity + first;
             for (int j = 0; j < seen; j++) {
                 scores[j] += q * cacheK[from + j];
             }
@@ -198,54 +180,20 @@ final class Attention implements AutoCloseable {
             sum += scores[j];
         }
         float norm = (float) (1.0 / sum);
-        float[] mixed = new float[hd];
+        float[] mixed = new float[valueDim];
         for (int j = 0; j < seen; j++) {
             float p = scores[j] * norm;
-            int from = (first + j) * kvw + kvHead * hd;
-            for (int x = 0; x < hd; x++) {
+            int from = (first + j) * valueWidth + kvHead * valueDim;
+            for (int x = 0; x < valueDim; x++) {
                 mixed[x] += p * cacheV[from + x];
             }
         }
-        System.arraycopy(mixed, 0, context, qFrom, hd);
-    }
-
-    private static float[] project(Linear projection, float[] h, int tokens, float[] bias) {
-        float[] y = new float[tokens * projection.out()];
-        projection.forward(h, tokens, y);
-        if (bias != null) {
-            for (int t = 0; t < tokens; t++) {
-                for (int i = 0; i < bias.length; i++) {
-                    y[t * bias.length + i] += bias[i];
-                }
-            }
-        }
-        return y;
-    }
-
-    private void normalise(float[] x, int tokens, int width, int heads, float[] weight) {
-        if (config.qkNorm() == QkNorm.NONE) {
-            return;
-        }
-        // WHOLE: one slice per token; PER_HEAD: one slice per head, the weight shared.
-        int slices = config.qkNorm() == QkNorm.WHOLE ? tokens : tokens * heads;
-        int slice = width * tokens / slices;
-        for (int s = 0; s < slices; s++) {
-            RmsNorm.applyRow(x, s * slice, weight, config.rmsNormEps(), x, s * slice);
-        }
-    }
-
-    private void clip(float[] x) {
-        float clip = (float) config.clipQkv();
-        for (int i = 0; i < x.length; i++) {
-            x[i] = Math.max(-clip, Math.min(clip, x[i]));
-        }
+        System.arraycopy(mixed, 0, context, (row * qkv.heads() + head) * valueDim, valueDim);
     }
 
     @Override
     public void close() {
-        q.close();
-        k.close();
-        v.close();
+        qkv.close();
         o.close();
     }
 }

@@ -4,8 +4,10 @@ import io.moestream.expert.ExpertKernel;
 import io.moestream.layer.GateProjection;
 import io.moestream.layer.MoeLayer;
 import io.moestream.layer.SharedExperts;
+import io.moestream.model.AttentionWeights;
 import io.moestream.model.DecoderConfig;
 import io.moestream.model.DecoderLayerWeights;
+import io.moestream.model.LatentAttentionWeights;
 import io.moestream.model.MoeLayerWeights;
 import io.moestream.routing.Placement;
 import io.moestream.routing.Router;
@@ -29,13 +31,15 @@ final class DecoderLayer implements AutoCloseable {
     private final ExpertKernel experts;
     private final GateProjection gate;
     private final SharedExperts shared;
+    private final double routedScalingFactor;
 
     DecoderLayer(DecoderConfig config, DecoderLayerWeights weights, ComputeBackend backend, Rope rope) {
         this.index = weights.layer();
         this.hidden = config.hiddenSize();
         this.inputNorm = weights.inputNorm();
         this.postAttentionNorm = weights.postAttentionNorm();
-        this.attention = new Attention(weights.layer(), config, weights.attention(), backend, rope);
+        this.attention = attention(config, weights, backend, rope);
+        this.routedScalingFactor = config.routedScalingFactor();
         MoeLayerWeights moe = weights.moe();
         if (moe == null) {
             experts = backend.experts(Map.of(0, weights.dense()));
@@ -47,6 +51,17 @@ final class DecoderLayer implements AutoCloseable {
             shared = moe.sharedExperts().isEmpty() ? null : new SharedExperts(backend.experts(moe.sharedExpertsById()),
                     moe.sharedExperts().size(), moe.sharedExpertGate().orElse(null));
         }
+    }
+
+    private static Attention attention(DecoderConfig config, DecoderLayerWeights weights, ComputeBackend backend,
+                                       Rope rope) {
+        if (weights.attention() instanceof LatentAttentionWeights latent) {
+            return new Attention(weights.layer(), config, new LatentQkv(config, latent, backend, rope), latent.o(),
+                    backend);
+        }
+        AttentionWeights grouped = (AttentionWeights) weights.attention();
+        return new Attention(weights.layer(), config, new GroupedQkv(config, grouped, backend, rope), grouped.o(),
+                backend);
     }
 
     int index() {
@@ -71,7 +86,7 @@ final class DecoderLayer implements AutoCloseable {
 
     /** The MoE block under {@code routing}; only for an MoE layer. */
     MoeLayer moe(RoutingConfig routing, Placement placement) {
-        return new MoeLayer(hidden, gate, new Router(routing, placement), experts, shared);
+        return new MoeLayer(hidden, gate, new Router(routing, placement), experts, shared, routedScalingFactor);
     }
 
     /** The plain MLP of a dense layer. */

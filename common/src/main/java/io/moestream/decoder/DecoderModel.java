@@ -48,7 +48,8 @@ public final class DecoderModel {
 
     /** A new, empty sequence for this model. */
     public Sequence newSequence() {
-        return new Sequence(config.numHiddenLayers(), config.keyValueWidth(), config.maxPositionEmbeddings());
+        return new Sequence(config.numHiddenLayers(), config.cacheKeyWidth(), config.cacheValueWidth(),
+                config.maxPositionEmbeddings());
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.moestream.decoder;
 
 /**
- * Rotary position embeddings in the rotate-half form of the Llama family: dimension {@code i} of
- * the first half pairs with {@code i + headDim/2}, rotated by {@code position * theta^(-2i/headDim)}.
+ * Rotary position embeddings: pair {@code i} of a head is rotated by
+ * {@code position * theta^(-2i/headDim)}. In the rotate-half form of the Llama family
+ * ({@link #rotate}) pair {@code i} is dimensions {@code i} and {@code i + headDim/2}; in DeepSeek-V2's
+ * ({@link #rotatePairs}) it is the adjacent {@code 2i} and {@code 2i + 1}.
  */
 final class Rope {
 
@@ -30,19 +32,35 @@ final class Rope {
         return cosSin;
     }
 
-    /** Rotates {@code heads} consecutive heads of {@code x} starting at {@code from}, in place. */
+    /** Rotates {@code heads} consecutive heads of {@code x} starting at {@code from}, in place, pairing halves. */
     void rotate(float[] x, int from, int heads, double[] cosSin) {
-        int half = headDim / 2;
         for (int h = 0; h < heads; h++) {
-            int base = from + h * headDim;
-            for (int i = 0; i < half; i++) {
-                double x1 = x[base + i];
-                double x2 = x[base + half + i];
-                double cos = cosSin[i];
-                double sin = cosSin[half + i];
-                x[base + i] = (float) (x1 * cos - x2 * sin);
-                x[base + half + i] = (float) (x2 * cos + x1 * sin);
-            }
+            rotateHead(x, from + h * headDim, 1, headDim / 2, cosSin);
+        }
+    }
+
+    /**
+     * Rotates {@code heads} heads of {@code x}, the first at {@code from} and each {@code stride} after
+     * the previous, in place, pairing adjacent dimensions: transformers' DeepSeek-V2
+     * {@code apply_rotary_emb}, which multiplies each pair as a complex number by {@code e^(i angle)}.
+     */
+    void rotatePairs(float[] x, int from, int heads, int stride, double[] cosSin) {
+        for (int h = 0; h < heads; h++) {
+            rotateHead(x, from + h * stride, 2, 1, cosSin);
+        }
+    }
+
+    /** Pair {@code i} is {@code base + i * step} and {@code partner} after it. */
+    private void rotateHead(float[] x, int base, int step, int partner, double[] cosSin) {
+        int half = headDim / 2;
+        for (int i = 0; i < half; i++) {
+            int a = base + i * step;
+            double x1 = x[a];
+            double x2 = x[a + partner];
+            double cos = cosSin[i];
+            double sin = cosSin[half + i];
+            x[a] = (float) (x1 * cos - x2 * sin);
+            x[a + partner] = (float) (x2 * cos + x1 * sin);
         }
     }
 }

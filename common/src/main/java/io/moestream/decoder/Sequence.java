@@ -6,26 +6,30 @@ import java.util.Arrays;
  * One sequence's state in a {@link DecoderModel}: how many positions it has computed and, per
  * layer, their keys and values (the KV cache), F32. The cache grows by doubling up to the model's
  * {@code max_position_embeddings}, so one sequence holds at most
- * {@code layers * max_positions * 2 * kv_heads * head_dim * 4} bytes. Not thread-safe.
+ * {@code layers * max_positions * (key width + value width) * 4} bytes
+ * ({@link io.moestream.model.DecoderConfig#kvCacheBytesPerTokenPerLayer()} per position and layer).
+ * Not thread-safe.
  *
  * <p>Keys are stored transposed, one row per key dimension holding every position
- * ({@code [kv_width][capacity]}), values one row per position ({@code [capacity][kv_width]}): a
+ * ({@code [key_width][capacity]}), values one row per position ({@code [capacity][value_width]}): a
  * query's scores and its mix of values are then both sums of contiguous rows scaled by a number,
  * loops the JIT turns into vector instructions, where dot products over a head would not be.
  */
 public final class Sequence {
 
     private final int layers;
-    private final int width;
+    private final int keyWidth;
+    private final int valueWidth;
     private final int maxPositions;
     private final float[][] keys;
     private final float[][] values;
     private int length;
     private int capacity;
 
-    Sequence(int layers, int keyValueWidth, int maxPositions) {
+    Sequence(int layers, int keyWidth, int valueWidth, int maxPositions) {
         this.layers = layers;
-        this.width = keyValueWidth;
+        this.keyWidth = keyWidth;
+        this.valueWidth = valueWidth;
         this.maxPositions = maxPositions;
         this.keys = new float[layers][];
         this.values = new float[layers][];
@@ -39,7 +43,7 @@ public final class Sequence {
 
     /** Bytes the cache holds now, allocated capacity included. */
     public long cacheBytes() {
-        return 2L * layers * capacity * width * Float.BYTES;
+        return (long) layers * capacity * (keyWidth + valueWidth) * Float.BYTES;
     }
 
     /** Makes room for {@code tokens} more positions, failing when they exceed the model's maximum. */
@@ -75,14 +79,15 @@ public final class Sequence {
 
     private void grow(int positions) {
         for (int l = 0; l < layers; l++) {
-            float[] grown = new float[positions * width];
+            float[] grown = new float[positions * keyWidth];
             if (keys[l] != null) {
-                for (int i = 0; i < width; i++) {
+                for (int i = 0; i < keyWidth; i++) {
                     System.arraycopy(keys[l], i * capacity, grown, i * positions, length);
                 }
             }
             keys[l] = grown;
-            values[l] = values[l] == null ? new float[positions * width] : Arrays.copyOf(values[l], positions * width);
+            values[l] = values[l] == null ? new float[positions * valueWidth]
+                    : Arrays.copyOf(values[l], positions * valueWidth);
         }
         capacity = positions;
     }

@@ -12,5 +12,5 @@ package io.moestream.model;
  */
 public record AttentionWeights(float[] q, float[] k, float[] v, float[] o,
                                float[] qBias, float[] kBias, float[] vBias,
-                               float[] qNorm, float[] kNorm) {
+                               float[] qNorm, float[] kNorm) implements SelfAttentionWeights {
 }

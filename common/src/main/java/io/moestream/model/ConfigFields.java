@@ -29,6 +29,11 @@ final class ConfigFields {
         return file;
     }
 
+    /** Whether the key is there at all, {@code null} included: for keys whose null differs from their absence. */
+    boolean present(String key) {
+        return root.has(key);
+    }
+
     boolean has(String key) {
         JsonNode node = root.get(key);
         return node != null && !node.isNull();

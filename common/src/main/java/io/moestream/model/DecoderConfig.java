@@ -14,7 +14,8 @@ import java.util.TreeSet;
  * @param moe the MoE layers' settings, and the layer count, width and vocabulary
  * @param numAttentionHeads query heads
  * @param numKeyValueHeads key/value heads; queries share them in groups (grouped-query attention)
- * @param headDim width of one head; {@code head_dim} where the config has it (Qwen3-MoE), else hidden / heads
+ * @param headDim width of one head; {@code head_dim} where the config has it (Qwen3-MoE), else hidden / heads;
+ *        with latent attention the rotary part's width, {@code qk_rope_head_dim}, as transformers sets it
  * @param ropeTheta base of the rotary embedding's frequencies
  * @param rmsNormEps epsilon of every RMSNorm
  * @param maxPositionEmbeddings the longest sequence the model takes
@@ -24,6 +25,9 @@ import java.util.TreeSet;
  * @param clipQkv OLMoE's {@code clip_qkv}: q, k and v are clamped to {@code [-clip, clip]}; 0 for none
  * @param denseFfnSize {@code intermediate_size} of the plain MLP of dense layers; 0 when the model has none
  * @param slidingWindow Mixtral's {@code sliding_window}: a token attends to at most this many positions; 0 for none
+ * @param latentAttention DeepSeek-V2's multi-head latent attention, which replaces q/k/v projections;
+ *        {@code null} for grouped-query attention
+ * @param routedScalingFactor DeepSeek-V2's {@code routed_scaling_factor} on the routed experts' weights; 1 elsewhere
  * @param bosTokenId the beginning-of-sequence token, if the config names one
  * @param eosTokenIds the tokens that end generation
  */
@@ -41,6 +45,8 @@ public record DecoderConfig(
         double clipQkv,
         int denseFfnSize,
         int slidingWindow,
+        LatentAttentionConfig latentAttention,
+        double routedScalingFactor,
         OptionalInt bosTokenId,
         Set<Integer> eosTokenIds) {
 
@@ -55,6 +61,18 @@ public record DecoderConfig(
         }
         if (moe.numHiddenLayers() < 1 || moe.vocabSize() < 1 || maxPositionEmbeddings < 1) {
             throw new IllegalArgumentException("num_hidden_layers, vocab_size and max_position_embeddings must be positive");
+        }
+        if (latentAttention != null && numKeyValueHeads != numAttentionHeads) {
+            throw new IllegalArgumentException("multi-head latent attention gives every head its own keys and values:"
+                    + " num_key_value_heads (" + numKeyValueHeads + ") must equal num_attention_heads ("
+                    + numAttentionHeads + ")");
+        }
+        if (latentAttention != null && headDim != latentAttention.qkRopeHeadDim()) {
+            throw new IllegalArgumentException("with latent attention the rotary head dimension is qk_rope_head_dim "
+                    + latentAttention.qkRopeHeadDim() + ", got " + headDim);
+        }
+        if (!(routedScalingFactor > 0) || Double.isInfinite(routedScalingFactor)) {
+            throw new IllegalArgumentException("routed_scaling_factor must be a positive number, got " + routedScalingFactor);
         }
         if (!moe.denseLayers().isEmpty() && denseFfnSize < 1) {
             throw new IllegalArgumentException("dense layers " + moe.denseLayers() + " need a positive intermediate_size");
@@ -79,18 +97,32 @@ public record DecoderConfig(
         return moe.vocabSize();
     }
 
-    /** Width of all query heads together. */
+    /** Width of all query heads together, in grouped-query attention. */
     public int queryWidth() {
         return numAttentionHeads * headDim;
     }
 
-    /** Width of all key (or value) heads together: what one token adds to a layer's cache, per tensor. */
+    /** Width of all key (or value) heads together, in grouped-query attention. */
     public int keyValueWidth() {
         return numKeyValueHeads * headDim;
     }
 
+    /**
+     * What one token adds to a layer's key cache: the key heads of grouped-query attention, or with
+     * latent attention every head's decompressed key, {@code heads * (qk_nope_head_dim + qk_rope_head_dim)}
+     * (the shared rotary part repeated per head, so that attention reads keys as the other families do).
+     */
+    public int cacheKeyWidth() {
+        return latentAttention == null ? keyValueWidth() : numAttentionHeads * latentAttention.qkHeadDim();
+    }
+
+    /** What one token adds to a layer's value cache: the value heads, {@code heads * v_head_dim} with latent attention. */
+    public int cacheValueWidth() {
+        return latentAttention == null ? keyValueWidth() : numAttentionHeads * latentAttention.vHeadDim();
+    }
+
     /** Bytes one token adds to the KV cache of one layer: keys and values, F32. */
     public long kvCacheBytesPerTokenPerLayer() {
-        return 2L * keyValueWidth() * Float.BYTES;
+        return ((long) cacheKeyWidth() + cacheValueWidth()) * Float.BYTES;
     }
 }

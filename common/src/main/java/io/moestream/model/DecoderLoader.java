@@ -44,7 +44,8 @@ public final class DecoderLoader {
         String prefix = "model.layers." + layer + ".";
         int d = config.hiddenSize();
         float[] inputNorm = matrix(prefix + "input_layernorm.weight", d);
-        AttentionWeights attention = attention(prefix + "self_attn.");
+        SelfAttentionWeights attention = config.latentAttention() == null ? attention(prefix + "self_attn.")
+                : latentAttention(prefix + "self_attn.", config.latentAttention());
         float[] postNorm = matrix(prefix + "post_attention_layernorm.weight", d);
         ModelConfig moe = config.moe();
         if (moe.isMoeLayer(layer)) {
@@ -88,6 +89,24 @@ public final class DecoderLoader {
                 bias ? matrix(prefix + "k_proj.bias", kv) : null,
                 bias ? matrix(prefix + "v_proj.bias", kv) : null,
                 qNorm, kNorm);
+    }
+
+    /** DeepSeek-V2's tensors, with the shapes {@code DeepseekV2Attention} gives them. */
+    private LatentAttentionWeights latentAttention(String prefix, LatentAttentionConfig mla) {
+        int d = config.hiddenSize();
+        int heads = config.numAttentionHeads();
+        int queries = heads * mla.qkHeadDim();
+        int rank = mla.qLoraRank();
+        boolean compressed = mla.compressesQueries();
+        return new LatentAttentionWeights(
+                compressed ? null : matrix(prefix + "q_proj.weight", queries, d),
+                compressed ? matrix(prefix + "q_a_proj.weight", rank, d) : null,
+                compressed ? matrix(prefix + "q_a_layernorm.weight", rank) : null,
+                compressed ? matrix(prefix + "q_b_proj.weight", queries, rank) : null,
+                matrix(prefix + "kv_a_proj_with_mqa.weight", mla.kvLoraRank() + mla.qkRopeHeadDim(), d),
+                matrix(prefix + "kv_a_layernorm.weight", mla.kvLoraRank()),
+                matrix(prefix + "kv_b_proj.weight", heads * (mla.qkNopeHeadDim() + mla.vHeadDim()), mla.kvLoraRank()),
+                matrix(prefix + "o_proj.weight", d, heads * mla.vHeadDim()));
     }
 
     private float[] matrix(String name, int... shape) {

@@ -1,6 +1,7 @@
 package io.moestream.decoder;
 
 import io.moestream.model.DecoderConfig;
+import io.moestream.model.LatentAttentionConfig;
 import io.moestream.model.FixtureCopy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,14 +112,24 @@ class KvCacheTest {
     void theBytesPerTokenPerLayerAreKeysAndValuesInF32(ConformanceCase fixture) {
         try (DecoderEngine engine = DecoderEngine.load(fixture.directory(), new JavaBackend())) {
             DecoderConfig config = engine.config();
-            assertThat(config.kvCacheBytesPerTokenPerLayer())
-                    .isEqualTo(2L * config.numKeyValueHeads() * config.headDim() * Float.BYTES);
+            assertThat(config.kvCacheBytesPerTokenPerLayer()).isEqualTo(floatsPerTokenPerLayer(config) * Float.BYTES);
         }
     }
 
-    /** {@code layers * capacity * 2 * kv_width * 4}: keys and values of every layer, F32. */
+    /**
+     * Keys and values of one token in one layer: {@code 2 * kv_heads * head_dim}, or with DeepSeek-V2's
+     * latent attention, whose cache holds each head's decompressed key and value,
+     * {@code heads * (qk_nope_head_dim + qk_rope_head_dim + v_head_dim)}.
+     */
+    private static long floatsPerTokenPerLayer(DecoderConfig config) {
+        LatentAttentionConfig mla = config.latentAttention();
+        return mla == null ? 2L * config.numKeyValueHeads() * config.headDim()
+                : (long) config.numAttentionHeads() * (mla.qkNopeHeadDim() + mla.qkRopeHeadDim() + mla.vHeadDim());
+    }
+
+    /** {@code layers * capacity * floats per token and layer * 4}: keys and values of every layer, F32. */
     private static long bytes(DecoderConfig config, int capacity) {
-        return (long) config.numHiddenLayers() * capacity * 2 * config.numKeyValueHeads() * config.headDim() * Float.BYTES;
+        return (long) config.numHiddenLayers() * capacity * floatsPerTokenPerLayer(config) * Float.BYTES;
     }
 
     /** {@link #LENGTH} ids spread over the vocabulary. */

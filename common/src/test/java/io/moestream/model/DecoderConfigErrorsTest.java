@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A config.json that describes no decoder this engine runs, or runs only wrongly, is refused with a
- * message naming the file and the key. Each case edits the Mixtral fixture's config in one place.
+ * message naming the file and the key. Each case edits the Mixtral (or DeepSeek-V2) fixture's config in
+ * one place.
  */
 class DecoderConfigErrorsTest {
 
@@ -39,10 +40,56 @@ class DecoderConfigErrorsTest {
     }
 
     @Test
-    void deepseekV2IsRefusedForItsLatentAttention() {
-        TinyModel.writeJson(config(), TinyModel.of("deepseek_v2").config);
-        assertFails(() -> DecoderConfig.read(dir), config(), null,
-                "model_type 'deepseek_v2' uses multi-head latent attention, which the whole-model engine does not implement");
+    void deepseekV2ReadsItsLatentAttentionAndRoutedScaling() {
+        DecoderConfig config = DecoderConfig.read(writeDeepseek(c -> { }));
+        assertThat(config.latentAttention()).isEqualTo(new LatentAttentionConfig(0, 16, 8, 8, 12));
+        assertThat(config.headDim()).as("the rotary part, as transformers sets head_dim").isEqualTo(8);
+        assertThat(config.routedScalingFactor()).isEqualTo(2.5);
+        assertThat(config.moe().denseLayers()).containsExactly(0);
+        // Per head a decompressed key of 8 + 8 and a value of 12, 4 heads, F32.
+        assertThat(config.kvCacheBytesPerTokenPerLayer()).isEqualTo(4L * (16 + 12) * Float.BYTES);
+    }
+
+    @Test
+    void deepseekV2WithQueryCompression() {
+        assertThat(DecoderConfig.read(writeDeepseek(c -> c.put("q_lora_rank", 24))).latentAttention().qLoraRank())
+                .isEqualTo(24);
+    }
+
+    @Test
+    void deepseekV2WithoutQLoraRankIsRefusedSinceItsDefaultIsTheFullModels() {
+        assertFails(() -> DecoderConfig.read(writeDeepseek(c -> c.remove("q_lora_rank"))), config(), null,
+                "has no q_lora_rank (null when queries are not compressed)");
+    }
+
+    @Test
+    void deepseekV2GroupLimitedGreedyIsRefused() {
+        assertFails(() -> DecoderConfig.read(writeDeepseek(c -> c.put("topk_method", "group_limited_greedy"))),
+                config(), null, "topk_method 'group_limited_greedy' is not supported; only greedy");
+    }
+
+    @Test
+    void deepseekV2SigmoidScoringIsRefused() {
+        assertFails(() -> DecoderConfig.read(writeDeepseek(c -> c.put("scoring_func", "sigmoid"))), config(), null,
+                "scoring_func 'sigmoid' is not supported; only softmax is");
+    }
+
+    @Test
+    void deepseekV2NormTopkProbIsRefusedSinceItsImplementationsDisagree() {
+        assertFails(() -> DecoderConfig.read(writeDeepseek(c -> c.put("norm_topk_prob", true))), config(), null,
+                "norm_topk_prob true is not supported for deepseek_v2");
+    }
+
+    @Test
+    void deepseekV2WithFewerKeyValueHeads() {
+        assertFails(() -> DecoderConfig.read(writeDeepseek(c -> c.put("num_key_value_heads", 2))), config(), null,
+                "num_key_value_heads (2) must equal num_attention_heads (4)");
+    }
+
+    @Test
+    void deepseekV2AnOddRopeHeadDimension() {
+        assertFails(() -> DecoderConfig.read(writeDeepseek(c -> c.put("qk_rope_head_dim", 7))), config(), null,
+                "qk_rope_head_dim must be even and >= 2 for the rotary embedding, got 7");
     }
 
     @Test
@@ -113,7 +160,15 @@ class DecoderConfigErrorsTest {
     }
 
     private Path write(Consumer<ObjectNode> edit) {
-        FixtureCopy fixture = FixtureCopy.of("mixtral-f32");
+        return write("mixtral-f32", edit);
+    }
+
+    private Path writeDeepseek(Consumer<ObjectNode> edit) {
+        return write("deepseek-v2-bf16", edit);
+    }
+
+    private Path write(String fixtureName, Consumer<ObjectNode> edit) {
+        FixtureCopy fixture = FixtureCopy.of(fixtureName);
         edit.accept(fixture.config());
         return fixture.write(dir);
     }

@@ -29,7 +29,11 @@ class DecoderLoaderErrorsTest {
             "qwen2-moe-f16-sharded, model.layers.0.self_attn.v_proj.bias",
             "qwen2-moe-f16-sharded, model.layers.1.mlp.down_proj.weight",
             "olmoe-bf16, model.layers.1.self_attn.q_norm.weight",
-            "qwen3-moe-f32, model.layers.2.self_attn.k_norm.weight"})
+            "qwen3-moe-f32, model.layers.2.self_attn.k_norm.weight",
+            "deepseek-v2-bf16, model.layers.1.self_attn.kv_b_proj.weight",
+            "deepseek-v2-bf16, model.layers.2.mlp.shared_experts.down_proj.weight",
+            "deepseek-v2-bf16, model.layers.0.mlp.up_proj.weight",
+            "deepseek-v2-qlora-f32, model.layers.1.self_attn.q_a_layernorm.weight"})
     void aMissingTensor(String fixture, String tensor) {
         FixtureCopy copy = FixtureCopy.of(fixture);
         assertThat(copy.tensors().remove(tensor)).as("the fixture holds %s", tensor).isNotNull();
@@ -45,6 +49,15 @@ class DecoderLoaderErrorsTest {
         copy.write(dir);
         assertFails(this::load, dir.resolve(Checkpoint.SINGLE_FILE), name,
                 "shape [32, 16] does not match the expected [16, 32]");
+    }
+
+    @Test
+    void aLatentRankTheWeightsDoNotHave() {
+        FixtureCopy copy = FixtureCopy.of("deepseek-v2-bf16");
+        copy.config().put("kv_lora_rank", 12);
+        copy.write(dir);
+        assertFails(this::load, dir.resolve(Checkpoint.SINGLE_FILE), "model.layers.0.self_attn.kv_a_proj_with_mqa.weight",
+                "shape [24, 32] does not match the expected [20, 32]");
     }
 
     @Test

@@ -27,7 +27,8 @@ class OpenBlasDecoderTest {
     private static final Path FIXTURES = Path.of("../common/src/test/resources/conformance");
 
     @ParameterizedTest
-    @ValueSource(strings = {"mixtral-f32", "olmoe-bf16", "qwen2-moe-f16-sharded", "qwen3-moe-f32"})
+    @ValueSource(strings = {"mixtral-f32", "olmoe-bf16", "qwen2-moe-f16-sharded", "qwen3-moe-f32", "deepseek-v2-bf16",
+            "deepseek-v2-qlora-f32"})
     void openBlasLogitsEqualTheJavaBackend(String fixture) {
         DecoderBackends.Selected cpu = DecoderBackends.create(KernelBackend.CPU, 1);
         assertThat(cpu.status().active()).as(cpu.status().reason()).isEqualTo(KernelBackend.CPU);
