@@ -57,19 +57,29 @@ public class DispatchListener {
     @KafkaListener(id = ID, topics = "#{__listener.topics}", groupId = "#{__listener.groupId}", batch = "true")
     public void onPoll(List<ConsumerRecord<byte[], byte[]>> records) {
         metrics.polled(records.size());
+        record Refusal(ConsumerRecord<byte[], byte[]> record, Verdict.Refused verdict) {
+        }
         List<ExpertRows> dispatches = new ArrayList<>(records.size());
+        List<Refusal> refusals = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             metrics.wireBytes("in", record.value() == null ? 0 : record.value().length);
             Verdict verdict = check.check(record.value());
             if (verdict instanceof Verdict.Accepted accepted) {
                 dispatches.add(accepted.dispatch());
             } else if (verdict instanceof Verdict.Refused refused) {
-                template.send(DeadLetter.record(topics, service, record.topic(), record.partition(), record.offset(),
-                        record.key(), record.value(), refused.reason()));
-                metrics.deadLetter(refused.kind());
+                refusals.add(new Refusal(record, refused));
             }
         }
-        for (ExpertRows output : compute.compute(dispatches)) {
+        // The broker starts a transaction's timeout at its first send: everything is sent after the computation,
+        // so a long one cannot run into it.
+        List<ExpertRows> outputs = compute.compute(dispatches);
+        for (Refusal refusal : refusals) {
+            ConsumerRecord<byte[], byte[]> record = refusal.record();
+            template.send(DeadLetter.record(topics, service, record.topic(), record.partition(), record.offset(),
+                    record.key(), record.value(), refusal.verdict().reason()));
+            metrics.deadLetter(refusal.verdict().kind());
+        }
+        for (ExpertRows output : outputs) {
             byte[] value = output.toBytes(wireType);
             template.send(topics.expertOutputs(), output.batchId().getBytes(StandardCharsets.UTF_8), value);
             metrics.wireBytes("out", value.length);
