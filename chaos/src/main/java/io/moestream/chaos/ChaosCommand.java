@@ -1,0 +1,121 @@
+package io.moestream.chaos;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The fault-injection harness's entry point (docs/RELIABILITY.md); {@code scripts/chaos-test.sh} builds
+ * and runs it. Exit status 0 when every check passed, 1 when one failed, 2 when the run could not be
+ * carried out, 3 when it ran past its time limit.
+ */
+@Command(name = "chaos-test", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs the pipeline as separate processes on a 3-node Kafka cluster, injects faults while "
+                + "prompts flow, and checks that nothing is lost, doubled or corrupted.")
+public final class ChaosCommand implements Callable<Integer> {
+
+    static final int FAILED = 1;
+    static final int BROKEN = 2;
+    static final int TIMED_OUT = 3;
+
+    @Option(names = "--full", description = "The full matrix (about 20 minutes) instead of the short form (CI, a few "
+            + "minutes): 3 kill -9 of each service type, a SIGTERM restart of each service, 3 broker kills, an "
+            + "expert stopped past its session timeout, an expert rank down for good.")
+    boolean full;
+
+    @Option(names = "--rate", paramLabel = "N", description = "Prompts per second (default ${DEFAULT-VALUE}).",
+            defaultValue = "5")
+    double rate;
+
+    @Option(names = "--repository", paramLabel = "DIR", description = "The checkout: docker-compose.yml and the built "
+            + "exec jars (default: the current directory).", defaultValue = ".")
+    Path repository;
+
+    @Option(names = "--work", paramLabel = "DIR", description = "Scratch folder for the brokers' data, the model and "
+            + "the logs (default: a new temporary folder, removed at the end).")
+    Path work;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where report.txt, report.json and the tails of the "
+            + "logs go (default ${DEFAULT-VALUE}).", defaultValue = "chaos/target/chaos-report")
+    Path out;
+
+    @Option(names = "--port-base", paramLabel = "P", description = "Kafka listens on P..P+5, the services on P+10.. "
+            + "(default ${DEFAULT-VALUE}).", defaultValue = "29100")
+    int portBase;
+
+    @Option(names = "--seed", description = "Seeds the restart delays (default ${DEFAULT-VALUE}).", defaultValue = "1")
+    long seed;
+
+    @Option(names = "--stop-seconds", paramLabel = "S", description = "How long SIGSTOP holds an expert: longer than "
+            + "its consumer session timeout, Kafka's default 45 s (default ${DEFAULT-VALUE}).", defaultValue = "50")
+    int stopSeconds;
+
+    @Option(names = "--warm-up-seconds", paramLabel = "S", description = "Once the pipeline answers, prompts flow "
+            + "this long, not counted, before the measured ones (default ${DEFAULT-VALUE}).", defaultValue = "20")
+    int warmUpSeconds;
+
+    @Option(names = "--baseline-seconds", paramLabel = "S", description = "Prompts flow this long before the first "
+            + "fault (default ${DEFAULT-VALUE}).", defaultValue = "15")
+    int baselineSeconds;
+
+    @Option(names = "--settle-seconds", paramLabel = "S", description = "Once progress resumed after a fault, wait this "
+            + "long before the next (default ${DEFAULT-VALUE}).", defaultValue = "8")
+    int settleSeconds;
+
+    @Option(names = "--time-limit-minutes", paramLabel = "M", description = "Give up after this long (default: 15 for "
+            + "the short form, 45 for the full matrix).")
+    Integer timeLimitMinutes;
+
+    @Override
+    public Integer call() throws IOException {
+        boolean ownWork = work == null;
+        Path workDir = ownWork ? Files.createTempDirectory("moe-chaos-") : Files.createDirectories(work);
+        Harness harness = new Harness(new Harness.Options(full, rate, repository.toAbsolutePath().normalize(), workDir,
+                out.toAbsolutePath(), portBase, seed, Duration.ofSeconds(stopSeconds), Duration.ofSeconds(warmUpSeconds),
+                Duration.ofSeconds(baselineSeconds), Duration.ofSeconds(settleSeconds)));
+        // Whatever ends this JVM (the time limit, Ctrl-C, SIGTERM from the script's trap), no child outlives it.
+        Thread cleanup = new Thread(() -> {
+            harness.close();
+            if (ownWork) {
+                delete(workDir);
+            }
+        }, "chaos-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        Duration limit = Duration.ofMinutes(timeLimitMinutes != null ? timeLimitMinutes : full ? 45 : 15);
+        Thread watchdog = new Thread(() -> {
+            Sleep.of(limit);
+            harness.log("time limit of " + limit.toMinutes() + " minutes reached; stopping");
+            System.exit(TIMED_OUT);
+        }, "chaos-time-limit");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try {
+            return harness.run(System::getenv) ? 0 : FAILED;
+        } catch (RuntimeException e) {
+            harness.log("the run could not be carried out: " + e);
+            e.printStackTrace();
+            return BROKEN;
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            System.err.println("could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ChaosCommand()).execute(args));
+    }
+}

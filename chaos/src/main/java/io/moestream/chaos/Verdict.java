@@ -1,0 +1,95 @@
+package io.moestream.chaos;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A healthy baseline, the invariants of issue #10 (no loss, no duplicates, no corruption, every transaction finished, the
+ * faults landing inside transactions, three replicas) and its goals (no error results, 99.5% ok under
+ * restarts, progress within 15 s of each restart, degraded results that say why), each as a figure
+ * and whether it holds. Any failed check fails the run.
+ */
+final class Verdict {
+
+    static final double OK_GOAL = 0.995;
+    static final Duration PROGRESS_GOAL = Duration.ofSeconds(15);
+
+    /** @param goal a goal of the issue rather than an invariant of exactly-once processing */
+    record Check(String name, boolean passed, String figure, boolean goal) {
+    }
+
+    private final List<Check> checks = new ArrayList<>();
+
+    /**
+     * @param openAtEnd partitions whose read_uncommitted end was still ahead of read_committed at the end
+     * @param underReplicatedTopics topics with fewer than three replicas
+     */
+    Verdict(RunFigures figures, OutputCheck.Figures outputs, Map<String, Long> openAtEnd,
+            Map<String, Integer> underReplicatedTopics) {
+        RunFigures.Counts baseline = figures.baseline();
+        invariant("the baseline (before any fault) is all ok", baseline.ok() == baseline.requests(),
+                baseline.ok() + " of " + baseline.requests() + (baseline.ok() == baseline.requests() ? ""
+                        : ": the pipeline does not keep up at this rate on this machine; see --rate"));
+        List<String> lost = figures.lost();
+        Map<String, Integer> duplicated = figures.duplicated();
+        invariant("no loss: every accepted prompt has a result", lost.isEmpty(),
+                lost.size() + " lost" + examples(lost));
+        invariant("no duplicates: one final result per request", duplicated.isEmpty(),
+                duplicated.size() + " requests with more than one result" + examples(duplicated.entrySet().stream()
+                        .map(e -> e.getKey() + " x" + e.getValue()).toList()));
+        invariant("no corruption: ok outputs equal the in-process layer's within " + outputs.tolerance(),
+                outputs.corrupt().isEmpty() && outputs.unverifiable().isEmpty(),
+                outputs.checked() + " checked, " + outputs.corrupt().size() + " differ" + examples(outputs.corrupt()
+                        .entrySet().stream().map(e -> String.format("%s (rel. L2 %.2g)", e.getKey(), e.getValue()))
+                        .toList()) + ", " + outputs.unverifiable().size() + " without outputs or batches"
+                        + examples(outputs.unverifiable()));
+        invariant("every transaction finishes: read_committed end == read_uncommitted end", openAtEnd.isEmpty(),
+                openAtEnd.isEmpty() ? "all partitions closed" : openAtEnd.size() + " partitions still open"
+                        + examples(openAtEnd.entrySet().stream().map(e -> e.getKey() + " +" + e.getValue()).toList()));
+        List<String> missed = figures.faults().stream().map(RunFigures.FaultFigures::outcome)
+                .filter(o -> o.fault().action() != Fault.Action.TERM && !o.midTransaction())
+                .map(o -> o.fault().label()).toList();
+        invariant("faults land mid-transaction (uncommitted output at the kill)", missed.isEmpty(),
+                missed.isEmpty() ? "all" : missed.size() + " did not" + examples(missed));
+        invariant("3 replicas for every topic", underReplicatedTopics.isEmpty(),
+                underReplicatedTopics.isEmpty() ? "all" : underReplicatedTopics.toString());
+
+        RunFigures.Counts total = figures.total();
+        goal("no error results", total.error() == 0, total.error() + " error");
+        RunFigures.Counts restarted = figures.restartedOnly();
+        goal(String.format("at least %.1f%% ok while faults are restarts", OK_GOAL * 100),
+                restarted.okShare() >= OK_GOAL, String.format("%.2f%% of %d", restarted.okShare() * 100,
+                        restarted.requests()));
+        List<String> slow = figures.faults().stream()
+                .filter(f -> f.sinceRestart() == null || f.sinceRestart().compareTo(PROGRESS_GOAL) > 0)
+                .map(f -> f.outcome().fault().label() + " (" + (f.sinceRestart() == null ? "never"
+                        : f.sinceRestart().toSeconds() + " s") + ")").toList();
+        goal("progress within " + PROGRESS_GOAL.toSeconds() + " s of each restart", slow.isEmpty(),
+                slow.isEmpty() ? "all" : slow.size() + " slower" + examples(slow));
+        List<String> silent = figures.degradedWithoutReason();
+        goal("degraded results say why", silent.isEmpty(), silent.size() + " without a reason" + examples(silent));
+    }
+
+    private void invariant(String name, boolean passed, String figure) {
+        checks.add(new Check(name, passed, figure, false));
+    }
+
+    private void goal(String name, boolean passed, String figure) {
+        checks.add(new Check(name, passed, figure, true));
+    }
+
+    List<Check> checks() {
+        return List.copyOf(checks);
+    }
+
+    boolean passed() {
+        return checks.stream().allMatch(Check::passed);
+    }
+
+    private static String examples(List<String> items) {
+        return items.isEmpty() ? "" : " (" + String.join(", ", items.stream().limit(5).toList())
+                + (items.size() > 5 ? ", ..." : "") + ")";
+    }
+}
