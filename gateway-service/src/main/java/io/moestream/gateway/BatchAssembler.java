@@ -1,6 +1,7 @@
 package io.moestream.gateway;
 
 import io.moestream.layer.BatchReassembly;
+import io.moestream.pipeline.UnavailableExperts;
 import io.moestream.wire.BatchPart;
 import io.moestream.wire.ExpertRows;
 import io.moestream.wire.RequestSpan;
@@ -10,7 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -87,7 +91,7 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
         if (part instanceof RoutingManifest manifest) {
             // A second manifest of a batch is a redelivery: the first one stands.
             if (!pending.hasManifest()) {
-                takeManifest(batchId, pending, manifest, received);
+                takeManifest(batchId, pending, manifest, routedAround(record, manifest), received);
             }
         } else {
             takeRows(batchId, pending, (ExpertRows) part, received);
@@ -99,9 +103,10 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
      * redeliveries dropped), then completes the batch or stores the manifest.
      */
     private void takeManifest(String batchId, PendingBatch pending, RoutingManifest manifest,
-                              PendingBatch.Received received) {
+                              UnavailableExperts routedAround, PendingBatch.Received received) {
         BatchReassembly reassembly = new BatchReassembly(manifest, hidden);
-        PendingBatch next = pending.withManifest(manifest.createdAtMillis(), manifest.expertsWithRows().length);
+        PendingBatch next = pending.withManifest(manifest.createdAtMillis(), manifest.expertsWithRows().length,
+                routedAround);
         List<KeyValue<String, PendingBatch.Received>> early = parts(batchId);
         List<KeyValue<String, PendingBatch.Received>> refused = new ArrayList<>();
         for (KeyValue<String, PendingBatch.Received> stored : early) {
@@ -113,7 +118,7 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
             }
         }
         if (reassembly.isComplete()) {
-            complete(reassembly);
+            complete(reassembly, routedAround);
             forget(batchId, early);
         } else {
             refused.forEach(p -> parts.delete(p.key));
@@ -179,7 +184,7 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
                 reassembly.accept((ExpertRows) BatchPart.fromBytes(part.value.value()));
             }
         }
-        complete(reassembly);
+        complete(reassembly, pending.unavailable());
         forget(batchId, stored);
     }
 
@@ -215,24 +220,67 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
         }
     }
 
-    private void complete(BatchReassembly reassembly) {
+    /**
+     * The router's note on the manifest's record: the experts it routed the batch around, for want of a
+     * consumer. A note that does not fit the manifest is logged and left out: the batch is combined as it is.
+     */
+    private UnavailableExperts routedAround(Record<byte[], byte[]> record, RoutingManifest manifest) {
+        Header note = record.headers().lastHeader(UnavailableExperts.HEADER);
+        if (note == null) {
+            return UnavailableExperts.NONE;
+        }
+        try {
+            UnavailableExperts routedAround = UnavailableExperts.fromBytes(note.value());
+            if (routedAround.slots().length != manifest.requests().size()) {
+                throw new IllegalArgumentException(routedAround.slots().length + " span counts for "
+                        + manifest.requests().size() + " request spans");
+            }
+            return routedAround;
+        } catch (IllegalArgumentException e) {
+            LOG.warn("batch {}: {} header left out: {}", manifest.batchId(), UnavailableExperts.HEADER, e.getMessage());
+            return UnavailableExperts.NONE;
+        }
+    }
+
+    /**
+     * Forwards one piece per request span. A span is degraded when experts did not answer by the deadline (every
+     * span of the batch: their slots are dropped), or when some of its slots were routed off experts without a
+     * consumer (those spans only); its piece names the experts either way.
+     */
+    private void complete(BatchReassembly reassembly, UnavailableExperts routedAround) {
         RoutingManifest manifest = reassembly.manifest();
         int[] missing = reassembly.missingExperts();
-        String reason = "";
-        if (missing.length > 0) {
-            reason = (missing.length == 1 ? "expert " : "experts ") + BatchReassembly.describe(missing)
-                    + " did not answer within " + deadlineMs + " ms";
+        String late = missing.length == 0 ? "" : (missing.length == 1 ? "expert " : "experts ")
+                + BatchReassembly.describe(missing) + " did not answer within " + deadlineMs + " ms";
+        if (missing.length > 0 || !routedAround.isEmpty()) {
             metrics.degradedStep();
-            LOG.warn("batch {} completed degraded: {}", manifest.batchId(), reason);
+            LOG.warn("batch {} completed degraded: {}", manifest.batchId(), late.isEmpty()
+                    ? "routed around experts " + BatchReassembly.describe(routedAround.experts()) : late);
         }
         float[] out = reassembly.combinePartial();
         long now = context.currentSystemTimeMs();
-        for (RequestSpan span : manifest.requests()) {
+        List<RequestSpan> spans = manifest.requests();
+        for (int i = 0; i < spans.size(); i++) {
+            RequestSpan span = spans.get(i);
+            int moved = routedAround.isEmpty() ? 0 : routedAround.slots()[i];
+            List<String> reasons = new ArrayList<>();
+            if (!late.isEmpty()) {
+                reasons.add(late);
+            }
+            SortedSet<Integer> named = new TreeSet<>();
+            Arrays.stream(missing).forEach(named::add);
+            if (moved > 0) {
+                int[] gone = routedAround.experts();
+                reasons.add((gone.length == 1 ? "expert " : "experts ") + BatchReassembly.describe(gone)
+                        + " had no live consumer: " + moved + " slots went to other experts");
+                Arrays.stream(gone).forEach(named::add);
+            }
             float[] rows = Arrays.copyOfRange(out, span.firstToken() * hidden,
                     (span.firstToken() + span.tokenCount()) * hidden);
             RequestPart.Piece piece = new RequestPart.Piece(span.requestId(), manifest.batchId(), span.requestOffset(),
                     span.tokenCount(), span.requestTokens(), hidden, manifest.policy(), manifest.capacityFactor(),
-                    reassembly.counts(span), reason, missing, rows);
+                    reassembly.counts(span), String.join("; ", reasons),
+                    named.stream().mapToInt(Integer::intValue).toArray(), moved, rows);
             context.forward(new Record<>(key(span.requestId()), piece.toBytes(), now), names.piecesSink());
         }
     }

@@ -1,5 +1,6 @@
 package io.moestream.gateway;
 
+import io.moestream.pipeline.UnavailableExperts;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -17,8 +18,10 @@ import java.util.Arrays;
  * @param manifestPart the manifest's number among the parts, -1 until it arrived
  * @param expected how many experts the manifest waits for, -1 until it arrived
  * @param answered the experts whose rows are stored and fit the manifest, ascending
+ * @param unavailable the experts the router routed the batch around, from the manifest's record
  */
-public record PendingBatch(long sinceMillis, int parts, int manifestPart, int expected, int[] answered) {
+public record PendingBatch(long sinceMillis, int parts, int manifestPart, int expected, int[] answered,
+                           UnavailableExperts unavailable) {
 
     /** One record as received: where it came from and its value. */
     public record Received(int partition, long offset, byte[] value) {
@@ -38,7 +41,7 @@ public record PendingBatch(long sinceMillis, int parts, int manifestPart, int ex
 
     /** A batch whose first part (not the manifest) arrives now. */
     public static PendingBatch startedAt(long millis) {
-        return new PendingBatch(millis, 0, -1, -1, new int[0]);
+        return new PendingBatch(millis, 0, -1, -1, new int[0], UnavailableExperts.NONE);
     }
 
     public boolean hasManifest() {
@@ -56,12 +59,12 @@ public record PendingBatch(long sinceMillis, int parts, int manifestPart, int ex
 
     /** One more part stored, under number {@link #parts()}. */
     public PendingBatch withPart() {
-        return new PendingBatch(sinceMillis, parts + 1, manifestPart, expected, answered);
+        return new PendingBatch(sinceMillis, parts + 1, manifestPart, expected, answered, unavailable);
     }
 
     /** The manifest stored as the next part; the deadline counts from its creation from now on. */
-    public PendingBatch withManifest(long createdAtMillis, int expectedExperts) {
-        return new PendingBatch(createdAtMillis, parts + 1, parts, expectedExperts, answered);
+    public PendingBatch withManifest(long createdAtMillis, int expectedExperts, UnavailableExperts routedAround) {
+        return new PendingBatch(createdAtMillis, parts + 1, parts, expectedExperts, answered, routedAround);
     }
 
     public PendingBatch withAnswered(int expert) {
@@ -74,16 +77,19 @@ public record PendingBatch(long sinceMillis, int parts, int manifestPart, int ex
         System.arraycopy(answered, 0, more, 0, insert);
         more[insert] = expert;
         System.arraycopy(answered, insert, more, insert + 1, answered.length - insert);
-        return new PendingBatch(sinceMillis, parts, manifestPart, expected, more);
+        return new PendingBatch(sinceMillis, parts, manifestPart, expected, more, unavailable);
     }
 
     public byte[] toBytes() {
-        ByteBuffer out = ByteBuffer.allocate(8 + 4 * 4 + 4 * answered.length).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] note = unavailable.toBytes();
+        ByteBuffer out = ByteBuffer.allocate(8 + 4 * 4 + 4 * answered.length + note.length)
+                .order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(sinceMillis).putInt(parts).putInt(manifestPart).putInt(expected).putInt(answered.length);
         for (int expert : answered) {
             out.putInt(expert);
         }
-        return out.array();
+        // Last, so that a header stored before the router noted unavailable experts reads back, with none.
+        return out.put(note).array();
     }
 
     /** {@link #sinceMillis()} of a stored header, read without decoding the rest (the deadline scan). */
@@ -101,7 +107,10 @@ public record PendingBatch(long sinceMillis, int parts, int manifestPart, int ex
         for (int i = 0; i < answered.length; i++) {
             answered[i] = in.getInt();
         }
-        return new PendingBatch(since, parts, manifestPart, expected, answered);
+        UnavailableExperts unavailable = in.hasRemaining()
+                ? UnavailableExperts.fromBytes(Arrays.copyOfRange(bytes, in.position(), bytes.length))
+                : UnavailableExperts.NONE;
+        return new PendingBatch(since, parts, manifestPart, expected, answered, unavailable);
     }
 
     /**

@@ -68,12 +68,13 @@ public sealed interface RequestPart {
      * The outputs of request tokens {@code requestOffset ..< requestOffset + tokenCount} from one batch.
      *
      * @param degradedReason why some experts' outputs are missing from these rows; empty when none are
-     * @param missingExperts the experts whose outputs are missing from the batch, ascending; empty when none are
+     * @param missingExperts the experts whose outputs are missing from these rows, ascending; empty when none are
+     * @param unavailableSlots the slots of these tokens that the router moved off experts without a consumer
      * @param rows {@code [tokenCount][hidden]}
      */
     record Piece(String requestId, String batchId, int requestOffset, int tokenCount, int requestTokens, int hidden,
                  String policy, double capacityFactor, Counts counts, String degradedReason, int[] missingExperts,
-                 float[] rows) implements RequestPart {
+                 int unavailableSlots, float[] rows) implements RequestPart {
 
         @Override
         public byte[] toBytes() {
@@ -82,7 +83,7 @@ public sealed interface RequestPart {
             byte[] policyBytes = utf8(policy);
             byte[] reason = utf8(degradedReason);
             ByteBuffer out = ByteBuffer.allocate(1 + 16 + id.length + batch.length + policyBytes.length
-                    + reason.length + 16 + 8 + 24 + 4 + rows.length * 4 + 4 + missingExperts.length * 4)
+                    + reason.length + 16 + 8 + 24 + 4 + rows.length * 4 + 4 + missingExperts.length * 4 + 4)
                     .order(ByteOrder.LITTLE_ENDIAN);
             out.put(PIECE).putInt(id.length).put(id).putInt(batch.length).put(batch)
                     .putInt(requestOffset).putInt(tokenCount).putInt(requestTokens).putInt(hidden)
@@ -97,7 +98,7 @@ public sealed interface RequestPart {
             for (int expert : missingExperts) {
                 out.putInt(expert);
             }
-            return out.array();
+            return out.putInt(unavailableSlots).array();
         }
 
         static Piece read(ByteBuffer in) {
@@ -125,11 +126,12 @@ public sealed interface RequestPart {
             for (int i = 0; i < missing.length; i++) {
                 missing[i] = in.getInt();
             }
+            int unavailable = in.hasRemaining() ? in.getInt() : 0;
             if (offset < 0 || count < 1 || offset + count > total || hidden < 1 || rows.length != count * hidden) {
                 throw new IllegalArgumentException("inconsistent piece of request " + id + " from batch " + batch);
             }
             return new Piece(id, batch, offset, count, total, hidden, policy, capacityFactor, counts, reason, missing,
-                    rows);
+                    unavailable, rows);
         }
     }
 

@@ -35,6 +35,7 @@ final class RequestState {
     private double capacityFactor = Double.NaN;
     private final Set<String> degradedReasons = new LinkedHashSet<>();
     private final SortedSet<Integer> missingExperts = new TreeSet<>();
+    private int unavailableSlots;
     /** {@code [tokens][hidden]}; kept until the registration says the client does not want them. */
     private float[] outputs;
 
@@ -56,6 +57,7 @@ final class RequestState {
             counts = Counts.NONE;
             degradedReasons.clear();
             missingExperts.clear();
+            unavailableSlots = 0;
             outputs = null;
         }
         registered = true;
@@ -88,6 +90,7 @@ final class RequestState {
         for (int expert : piece.missingExperts()) {
             missingExperts.add(expert);
         }
+        unavailableSlots += piece.unavailableSlots();
         if (returnOutputs) {
             if (outputs == null) {
                 outputs = new float[tokens * hidden];
@@ -138,6 +141,11 @@ final class RequestState {
         return degradedReasons;
     }
 
+    /** Slots of the request's tokens that the router moved off experts without a consumer. */
+    int unavailableSlots() {
+        return unavailableSlots;
+    }
+
     /** The experts whose outputs are missing from some of the request's batches, ascending. */
     SortedSet<Integer> missingExperts() {
         return missingExperts;
@@ -154,7 +162,7 @@ final class RequestState {
         byte[] ownerBytes = owner.getBytes(StandardCharsets.UTF_8);
         int values = outputs == null ? -1 : outputs.length;
         ByteBuffer out = ByteBuffer.allocate(8 + 1 + 8 + 1 + 12 + 24 + 4 + policyBytes.length + 8 + 4 + reasons.length
-                + 4 + ownerBytes.length + 4 + Math.max(0, values) * 4 + 4 + missingExperts.size() * 4)
+                + 4 + ownerBytes.length + 4 + Math.max(0, values) * 4 + 4 + missingExperts.size() * 4 + 4)
                 .order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(firstSeenMillis).put((byte) (registered ? 1 : 0)).putLong(acceptedAtMillis)
                 .put((byte) (returnOutputs ? 1 : 0)).putInt(tokens).putInt(hidden).putInt(received)
@@ -166,11 +174,11 @@ final class RequestState {
             out.asFloatBuffer().put(outputs);
             out.position(out.position() + outputs.length * Float.BYTES);
         }
-        // Last, so that a state stored before owners and missing experts were kept reads back: as owned by its
-        // first piece's copy, with no experts missing.
+        // Last, so that a state stored before owners, missing experts and unavailable slots were kept reads back:
+        // as owned by its first piece's copy, with none of the others.
         out.putInt(ownerBytes.length).put(ownerBytes).putInt(missingExperts.size());
         missingExperts.forEach(out::putInt);
-        return out.array();
+        return out.putInt(unavailableSlots).array();
     }
 
     /** {@link #startMillis()} of a stored state, read without decoding its outputs (the timeout scan). */
@@ -205,6 +213,7 @@ final class RequestState {
         for (int i = in.hasRemaining() ? in.getInt() : 0; i > 0; i--) {
             state.missingExperts.add(in.getInt());
         }
+        state.unavailableSlots = in.hasRemaining() ? in.getInt() : 0;
         return state;
     }
 

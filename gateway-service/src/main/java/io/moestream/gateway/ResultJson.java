@@ -36,6 +36,7 @@ final class ResultJson {
         routing.put("expanded", c.expanded());
         routing.put("rectified", c.rectified());
         routing.put("filled", c.filled());
+        routing.put("unavailable", state.unavailableSlots());
         result.put("routing", routing);
         result.put("latencyMs", latencyMs);
         if (error != null) {

@@ -3,6 +3,7 @@ package io.moestream.gateway;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.moestream.layer.BatchReassembly;
 import io.moestream.pipeline.Topics;
+import io.moestream.pipeline.UnavailableExperts;
 import io.moestream.wire.ExpertRows;
 import io.moestream.wire.RequestSpan;
 import io.moestream.wire.RoutingManifest;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Random;
 import java.util.stream.IntStream;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -113,7 +115,8 @@ class BatchAssemblerTest {
         // One small header update per part: not the batch's parts again.
         List<TestRecord<byte[], byte[]>> headerWrites = headersChangelog.readRecordsToList();
         assertThat(headerWrites).hasSizeLessThanOrEqualTo(parts.size() + 1);
-        assertThat(headerWrites).allMatch(r -> r.value() == null || r.value().length <= 28 + 4 * (EXPERTS + 1));
+        // 28 bytes, one int per expert answered, and 8 for the empty note on unavailable experts.
+        assertThat(headerWrites).allMatch(r -> r.value() == null || r.value().length <= 36 + 4 * (EXPERTS + 1));
         assertThat(storeSize(ReassemblyTopology.BATCH_PART_STORE)).isZero();
         assertThat(storeSize(ReassemblyTopology.BATCH_HEADER_STORE)).isZero();
         assertThat(deadLetters.isEmpty()).isTrue();
@@ -165,6 +168,28 @@ class BatchAssemblerTest {
         assertThat(registry.counter("moe.gateway.steps.degraded").count()).isEqualTo(1);
         assertThat(storeSize(ReassemblyTopology.BATCH_PART_STORE)).isZero();
         assertThat(storeSize(ReassemblyTopology.BATCH_HEADER_STORE)).isZero();
+    }
+
+    @Test
+    void theSpansRoutedAroundExpertsWithoutAConsumerAreDegradedAndNameThem() {
+        RoutingManifest manifest = manifest("noted", start);
+        List<ExpertRows> rows = rowsOf(manifest);
+        UnavailableExperts note = new UnavailableExperts(new int[] {3, 63}, new int[] {2, 0});
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(UnavailableExperts.HEADER, note.toBytes());
+        outputs.pipeInput(new TestRecord<>("noted".getBytes(StandardCharsets.UTF_8), manifest.toBytes(), headers));
+        send("noted", rows.stream().map(r -> r.toBytes(WireType.F32)).toList());
+
+        List<RequestPart.Piece> forwarded = pieces.readValuesToList().stream()
+                .map(v -> (RequestPart.Piece) RequestPart.fromBytes(v)).toList();
+        assertThat(forwarded).hasSize(2);
+        assertThat(forwarded.get(0).degradedReason())
+                .isEqualTo("experts 3, 63 had no live consumer: 2 slots went to other experts");
+        assertThat(forwarded.get(0).missingExperts()).containsExactly(3, 63);
+        assertThat(forwarded.get(0).unavailableSlots()).isEqualTo(2);
+        assertThat(forwarded.get(1).degradedReason()).as("a span none of whose slots was moved").isEmpty();
+        assertThat(forwarded.get(1).missingExperts()).isEmpty();
+        assertThat(registry.counter("moe.gateway.steps.degraded").count()).isEqualTo(1);
     }
 
     /** Sends the parts, keyed by their batch id. */

@@ -137,15 +137,17 @@ class RequestAssemblerTest {
     void aDegradedResultNamesTheMissingExperts() {
         send(registration("r5", "gwA", start));
         send(new RequestPart.Piece("r5", "gwA-r0-0", 0, 2, 4, HIDDEN, "token-drop", 1.0, new Counts(3, 1, 0, 0, 0, 0),
-                "expert 3 did not answer within 10000 ms", new int[] {3}, new float[2 * HIDDEN]));
+                "expert 3 did not answer within 10000 ms", new int[] {3}, 0, new float[2 * HIDDEN]));
         send(new RequestPart.Piece("r5", "gwA-r1-0", 2, 2, 4, HIDDEN, "token-drop", 1.0, new Counts(2, 2, 0, 0, 0, 0),
-                "experts shared-0, 5 did not answer within 10000 ms", new int[] {-1, 5}, new float[2 * HIDDEN]));
+                "experts shared-0, 5 had no live consumer: 3 slots went to other experts", new int[] {-1, 5}, 3,
+                new float[2 * HIDDEN]));
 
         JsonNode result = results().get(0);
         assertThat(result.get("status").asString()).isEqualTo("degraded");
         assertThat(result.get("missingExperts").valueStream().map(JsonNode::asInt)).containsExactly(-1, 3, 5);
         assertThat(result.get("error").asString()).isEqualTo("expert 3 did not answer within 10000 ms; "
-                + "experts shared-0, 5 did not answer within 10000 ms");
+                + "experts shared-0, 5 had no live consumer: 3 slots went to other experts");
+        assertThat(result.get("routing").get("unavailable").asInt()).isEqualTo(3);
     }
 
     private void send(RequestPart part) {
@@ -165,6 +167,6 @@ class RequestAssemblerTest {
         float[] rows = new float[count * HIDDEN];
         Arrays.fill(rows, value);
         return new RequestPart.Piece(id, batchId, offset, count, 4, HIDDEN, "token-drop", 1.0,
-                new Counts(count, 0, 0, 0, 0, 0), "", new int[0], rows);
+                new Counts(count, 0, 0, 0, 0, 0), "", new int[0], 0, rows);
     }
 }

@@ -1,6 +1,7 @@
 package io.moestream.gateway;
 
 import io.moestream.layer.BatchReassembly.Counts;
+import io.moestream.pipeline.UnavailableExperts;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,7 @@ class StoreFormatsTest {
     void requestPartsRoundTrip() {
         RequestPart.Registration registration = new RequestPart.Registration("r1", 123L, true, 5, 2, "gw");
         RequestPart.Piece piece = new RequestPart.Piece("r1", "gw-r0-3", 3, 2, 5, 2, "token-drop", 1.25,
-                new Counts(3, 1, 0, 1, 0, 0), "expert 4 did not answer within 10 ms", new int[] {-1, 4},
+                new Counts(3, 1, 0, 1, 0, 0), "expert 4 did not answer within 10 ms", new int[] {-1, 4}, 2,
                 new float[] {1, 2, 3, 4});
 
         assertThat(RequestPart.fromBytes(registration.toBytes())).isEqualTo(registration);
@@ -28,21 +29,22 @@ class StoreFormatsTest {
         RequestState state = new RequestState(10L);
         state.register(new RequestPart.Registration("r1", 100L, true, 3, 2, "gw"));
         state.add(new RequestPart.Piece("r1", "gw-r0-0", 0, 2, 3, 2, "rectify", Double.NaN, new Counts(4, 0, 0, 0, 1, 0),
-                "late", new int[] {2}, new float[] {1, 2, 3, 4}));
+                "late", new int[] {2}, 1, new float[] {1, 2, 3, 4}));
 
         assertThat(RequestState.startMillis(state.toBytes())).isEqualTo(100L);
         assertThat(RequestState.startMillis(new RequestState(10L).toBytes())).isEqualTo(10L);
         RequestState restored = RequestState.fromBytes(state.toBytes());
         assertThat(restored.isDone()).isFalse();
         assertThat(restored.add(new RequestPart.Piece("r1", "gw2-r0-0", 2, 1, 3, 2, "rectify", Double.NaN,
-                new Counts(2, 0, 0, 0, 0, 0), "", new int[0], new float[] {7, 8}))).as("a piece of another copy").isFalse();
+                new Counts(2, 0, 0, 0, 0, 0), "", new int[0], 0, new float[] {7, 8}))).as("a piece of another copy").isFalse();
         restored.add(new RequestPart.Piece("r1", "gw-r1-0", 2, 1, 3, 2, "rectify", Double.NaN, new Counts(2, 0, 0, 0, 0, 1),
-                "", new int[0], new float[] {5, 6}));
+                "", new int[0], 0, new float[] {5, 6}));
         assertThat(restored.isDone()).isTrue();
         assertThat(restored.outputs()).containsExactly(1, 2, 3, 4, 5, 6);
         assertThat(restored.counts()).isEqualTo(new Counts(6, 0, 0, 0, 1, 1));
         assertThat(restored.degradedReasons()).containsExactly("late");
         assertThat(restored.missingExperts()).containsExactly(2);
+        assertThat(restored.unavailableSlots()).isEqualTo(1);
         assertThat(restored.startMillis()).isEqualTo(100L);
     }
 
@@ -51,7 +53,7 @@ class StoreFormatsTest {
         byte[] registration = new RequestPart.Registration("r1", 100L, true, 3, 2, "").toBytes();
         RequestState state = new RequestState(10L);
         state.add(new RequestPart.Piece("r1", "gw-r0-0", 0, 2, 3, 2, "rectify", Double.NaN,
-                new Counts(4, 0, 0, 0, 0, 0), "", new int[0], new float[] {1, 2, 3, 4}));
+                new Counts(4, 0, 0, 0, 0, 0), "", new int[0], 0, new float[] {1, 2, 3, 4}));
         byte[] ownerless = new RequestState(10L).toBytes();
 
         RequestState before = RequestState.fromBytes(Arrays.copyOf(ownerless, ownerless.length - Integer.BYTES));
@@ -65,10 +67,16 @@ class StoreFormatsTest {
 
     @Test
     void aPendingBatchHeaderAndItsPartsReadBackAsWritten() {
-        PendingBatch header = PendingBatch.startedAt(7L).withPart().withManifest(9L, 3).withAnswered(5)
+        PendingBatch header = PendingBatch.startedAt(7L).withPart().withManifest(9L, 3, UnavailableExperts.NONE).withAnswered(5)
                 .withAnswered(-1).withAnswered(5).withPart();
 
         PendingBatch back = PendingBatch.fromBytes(header.toBytes());
+        UnavailableExperts note = new UnavailableExperts(new int[] {4, 7}, new int[] {0, 3});
+        PendingBatch noted = PendingBatch.startedAt(7L).withManifest(9L, 2, note);
+        assertThat(PendingBatch.fromBytes(noted.toBytes()).unavailable()).usingRecursiveComparison().isEqualTo(note);
+        byte[] unnoted = PendingBatch.startedAt(7L).toBytes();
+        assertThat(PendingBatch.fromBytes(Arrays.copyOf(unnoted, unnoted.length - 8)).unavailable().isEmpty())
+                .as("a header stored before notes were kept").isTrue();
         assertThat(back.sinceMillis()).isEqualTo(9L).isEqualTo(PendingBatch.sinceMillis(header.toBytes()));
         assertThat(back.parts()).isEqualTo(3);
         assertThat(back.manifestPart()).isEqualTo(1);

@@ -1,6 +1,7 @@
 package io.moestream.router;
 
 import io.moestream.layer.GateProjection;
+import io.moestream.pipeline.UnavailableExperts;
 import io.moestream.model.MoeLayerWeights;
 import io.moestream.routing.ExpertDispatch;
 import io.moestream.routing.Router;
@@ -8,9 +9,11 @@ import io.moestream.routing.RoutingConfig;
 import io.moestream.routing.RoutingResult;
 import io.moestream.routing.SpecName;
 import io.moestream.wire.ExpertRows;
+import io.moestream.wire.RequestSpan;
 import io.moestream.wire.RoutingManifest;
 import io.moestream.wire.TokenBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -20,6 +23,9 @@ import java.util.stream.IntStream;
  * {@link Router} as the in-process {@code MoeLayer}, so the pipeline routes bit for bit as it does.
  */
 final class BatchRouter {
+
+    /** Finite, as the router requires, and far below any gate's logit: exp of it is 0. */
+    static final double UNAVAILABLE_LOGIT = -1e30;
 
     private final int hidden;
     private final GateProjection gate;
@@ -43,13 +49,17 @@ final class BatchRouter {
     }
 
     /**
+     * @param unavailable experts without a live consumer, ascending: they get no slot, as if their capacity
+     *        were 0, unless fewer than top-k experts would be left
      * @throws IllegalArgumentException when the batch does not fit the model (hidden size, a
      *         non-finite state, an unknown source rank); the message says what and where
      */
-    RoutedBatch route(TokenBatch batch, Router router) {
+    RoutedBatch route(TokenBatch batch, Router router, int[] unavailable) {
         requireFits(batch);
         double[][] logits = gate.logits(batch.states(), batch.tokens());
-        RoutingResult routing = router.route(logits, batch.sourceRank());
+        int topK = router.config().topK();
+        boolean avoid = unavailable.length > 0 && gate.experts() - unavailable.length >= topK;
+        RoutingResult routing = router.route(avoid ? masked(logits, unavailable) : logits, batch.sourceRank());
         List<ExpertRows> dispatches = new ArrayList<>(dispatches(batch, routing.dispatch()));
         for (int s = 0; s < sharedExperts; s++) {
             dispatches.add(new ExpertRows(batch.batchId(), ExpertRows.sharedExpertId(s),
@@ -58,7 +68,48 @@ final class BatchRouter {
         RoutingConfig config = router.config();
         RoutingManifest manifest = RoutingManifest.of(batch, routing, SpecName.of(config.policy()),
                 config.hasCapacity() ? config.capacityFactor() : Double.NaN, sharedExperts, sharedScale(batch));
-        return new RoutedBatch(batch, logits, routing, List.copyOf(dispatches), manifest);
+        int[] movedFrom = new int[gate.experts()];
+        UnavailableExperts avoided = UnavailableExperts.NONE;
+        if (avoid) {
+            int[] movedPerSpan = batch.requests().stream()
+                    .mapToInt(span -> movedSlots(logits, span, unavailable, topK, movedFrom)).toArray();
+            avoided = new UnavailableExperts(unavailable, movedPerSpan);
+        }
+        return new RoutedBatch(batch, logits, routing, List.copyOf(dispatches), manifest, avoided, movedFrom);
+    }
+
+    /**
+     * The logits with the unavailable experts' pushed so far down that no policy's top-k picks them and their
+     * softmax and sigmoid scores are 0: the router runs as if the model had only the other experts.
+     */
+    private static double[][] masked(double[][] logits, int[] unavailable) {
+        double[][] masked = new double[logits.length][];
+        for (int t = 0; t < logits.length; t++) {
+            masked[t] = logits[t].clone();
+            for (int e : unavailable) {
+                masked[t][e] = UNAVAILABLE_LOGIT;
+            }
+        }
+        return masked;
+    }
+
+    /**
+     * Over the span's tokens, how many of their top-k experts (by the unmasked logits) are unavailable; adds
+     * each such slot to {@code movedFrom} of its expert.
+     */
+    private static int movedSlots(double[][] logits, RequestSpan span, int[] unavailable, int topK, int[] movedFrom) {
+        int moved = 0;
+        for (int t = span.firstToken(); t < span.firstToken() + span.tokenCount(); t++) {
+            double[] row = logits[t];
+            for (int e : unavailable) {
+                long above = Arrays.stream(row).filter(a -> a > row[e]).count();
+                if (above < topK) {
+                    moved++;
+                    movedFrom[e]++;
+                }
+            }
+        }
+        return moved;
     }
 
     /** Experts with no row get no record: reassembly waits only for the experts in the manifest. */

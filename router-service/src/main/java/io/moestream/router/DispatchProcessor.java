@@ -2,6 +2,7 @@ package io.moestream.router;
 
 import io.moestream.pipeline.DeadLetter;
 import io.moestream.pipeline.Topics;
+import io.moestream.pipeline.UnavailableExperts;
 import io.moestream.router.RouterMetrics.Output;
 import io.moestream.router.RouterMetrics.Refusal;
 import io.moestream.wire.ExpertRows;
@@ -11,6 +12,8 @@ import io.moestream.wire.WireType;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -36,12 +39,14 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Outgo
     private final WireType wireType;
     private final double traceSampleRate;
     private final RouterMetrics metrics;
+    private final ExpertAvailability availability;
     private ProcessorContext<byte[], Outgoing> context;
 
-    DispatchProcessor(BatchRouter router, LiveRouting live, Topics topics, WireType wireType, double traceSampleRate,
-                      RouterMetrics metrics) {
+    DispatchProcessor(BatchRouter router, LiveRouting live, ExpertAvailability availability, Topics topics,
+                      WireType wireType, double traceSampleRate, RouterMetrics metrics) {
         this.router = router;
         this.live = live;
+        this.availability = availability;
         this.topics = topics;
         this.wireType = wireType;
         this.traceSampleRate = traceSampleRate;
@@ -64,17 +69,22 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Outgo
         }
         RoutedBatch routed;
         try {
-            routed = metrics.routeTime().record(() -> router.route(batch, live.current()));
+            routed = metrics.routeTime().record(() -> router.route(batch, live.current(),
+                    availability.unavailable()));
         } catch (IllegalArgumentException e) {
             refuse(input, Refusal.INVALID, e.getMessage());
             return;
         }
-        metrics.routed(routed.routing());
+        metrics.routed(routed);
         byte[] key = batch.batchId().getBytes(StandardCharsets.UTF_8);
         for (ExpertRows rows : routed.dispatches()) {
             forward(input, key, topics.expert(rows.expert()), rows.toBytes(wireType), Output.DISPATCH);
         }
-        forward(input, key, topics.expertOutputs(), routed.manifest().toBytes(), Output.MANIFEST);
+        Headers note = new RecordHeaders();
+        if (!routed.unavailable().isEmpty()) {
+            note.add(UnavailableExperts.HEADER, routed.unavailable().toBytes());
+        }
+        forward(input, key, topics.expertOutputs(), routed.manifest().toBytes(), Output.MANIFEST, note);
         if (traceSampleRate > 0 && ThreadLocalRandom.current().nextDouble() < traceSampleRate) {
             forward(input, key, topics.routerTrace(), TraceLine.of(batch.sourceRank(), routed.logits()), Output.TRACE);
         }
@@ -97,7 +107,12 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Outgo
     }
 
     private void forward(Record<byte[], byte[]> input, byte[] key, String topic, byte[] value, Output output) {
-        context.forward(new Record<>(key, new Outgoing(topic, value), input.timestamp()));
+        forward(input, key, topic, value, output, new RecordHeaders());
+    }
+
+    private void forward(Record<byte[], byte[]> input, byte[] key, String topic, byte[] value, Output output,
+                         Headers headers) {
+        context.forward(new Record<>(key, new Outgoing(topic, value), input.timestamp(), headers));
         metrics.wrote(output, (key == null ? 0 : key.length) + value.length);
     }
 }

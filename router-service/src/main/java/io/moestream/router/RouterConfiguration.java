@@ -60,8 +60,14 @@ class RouterConfiguration {
     }
 
     @Bean
-    RouterMetrics routerMetrics(MeterRegistry registry, BatchRouter router, LiveRouting live) {
-        return new RouterMetrics(registry, router.experts(), live);
+    RouterMetrics routerMetrics(MeterRegistry registry, BatchRouter router, LiveRouting live,
+                                ExpertAvailability availability) {
+        return new RouterMetrics(registry, router.experts(), live, availability);
+    }
+
+    @Bean
+    ExpertAvailability expertAvailability(KafkaClients clients, MoeSettings settings, BatchRouter router) {
+        return new ExpertAvailability(clients, settings.topics(), settings.placement(router.experts()));
     }
 
     @Bean
@@ -101,9 +107,9 @@ class RouterConfiguration {
     @Bean
     KStream<byte[], Outgoing> routerStream(StreamsBuilder builder, Topics topics, BatchRouter router,
                                            LiveRouting live, MoeSettings settings, RouterProperties properties,
-                                           RouterMetrics metrics) {
+                                           RouterMetrics metrics, ExpertAvailability availability) {
         double traceSampleRate = properties.traceSampleRate();
-        return RouterTopology.build(builder, topics, () -> new DispatchProcessor(router, live, topics,
+        return RouterTopology.build(builder, topics, () -> new DispatchProcessor(router, live, availability, topics,
                 settings.wireType(), traceSampleRate, metrics));
     }
 

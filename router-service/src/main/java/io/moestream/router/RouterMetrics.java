@@ -18,8 +18,9 @@ import java.util.Map;
 /**
  * The router's meters (README catalogue). Per expert slot counts share one name with a {@code kind}
  * tag, so a dashboard can stack them: {@code demand}, {@code kept} (the load {@code n_e}),
- * {@code dropped}, and the kinds of kept slots ({@code primary}, {@code rerouted}, {@code expanded},
- * {@code rectified}, {@code filled}).
+ * {@code dropped}, the kinds of kept slots ({@code primary}, {@code rerouted}, {@code expanded},
+ * {@code rectified}, {@code filled}), and {@code unavailable} (top-k choices of the expert moved to other
+ * experts because it had no live consumer).
  */
 final class RouterMetrics {
 
@@ -34,6 +35,7 @@ final class RouterMetrics {
     static final String CONTROL = "moe.router.control";
     static final String POLICY = "moe.router.policy";
     static final String CAPACITY_FACTOR = "moe.router.capacity.factor";
+    static final String EXPERT_AVAILABLE = "moe.router.expert.available";
 
     /** What a record on the wire is, the tag of {@link #WRITTEN}. */
     enum Output { DISPATCH, MANIFEST, TRACE, DEAD_LETTER }
@@ -45,6 +47,7 @@ final class RouterMetrics {
     private final Counter[] demand;
     private final Counter[] kept;
     private final Counter[] dropped;
+    private final Counter[] unavailable;
     private final Map<SlotKind, Counter[]> byKind = new EnumMap<>(SlotKind.class);
     private final Counter batches;
     private final DistributionSummary stepTokens;
@@ -52,11 +55,12 @@ final class RouterMetrics {
     private final DistributionSummary rankStraggler;
     private final Timer routeTime;
 
-    RouterMetrics(MeterRegistry registry, int experts, LiveRouting live) {
+    RouterMetrics(MeterRegistry registry, int experts, LiveRouting live, ExpertAvailability availability) {
         this.registry = registry;
         demand = perExpert(experts, "demand");
         kept = perExpert(experts, "kept");
         dropped = perExpert(experts, "dropped");
+        unavailable = perExpert(experts, "unavailable");
         for (SlotKind kind : SlotKind.values()) {
             byKind.put(kind, perExpert(experts, SpecName.of(kind)));
         }
@@ -75,13 +79,23 @@ final class RouterMetrics {
         }
         Gauge.builder(CAPACITY_FACTOR, live, l -> capacityFactor(l.current().config()))
                 .description("the capacity factor in force; -1 without capacity").register(registry);
+        for (int e = 0; e < experts; e++) {
+            int expert = e;
+            Gauge.builder(EXPERT_AVAILABLE, availability, a -> a.isAvailable(expert) ? 1 : 0)
+                    .description("1 while the expert has a live consumer, 0 while the router routes around it")
+                    .tag("expert", Integer.toString(e)).register(registry);
+        }
     }
 
     Timer routeTime() {
         return routeTime;
     }
 
-    void routed(RoutingResult routing) {
+    void routed(RoutedBatch routed) {
+        for (int e = 0; e < unavailable.length; e++) {
+            add(unavailable[e], routed.movedFrom()[e]);
+        }
+        RoutingResult routing = routed.routing();
         RoutingStats stats = routing.stats();
         batches.increment();
         stepTokens.record(stats.tokens());

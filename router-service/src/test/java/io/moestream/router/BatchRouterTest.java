@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The router's per-batch computation without Kafka, against the in-process gate and router. */
 class BatchRouterTest {
 
+    private static final int[] NONE = new int[0];
+
     @TempDir
     Path dir;
 
@@ -33,7 +35,7 @@ class BatchRouterTest {
         Router router = router(weights, 0.5);
         TokenBatch batch = TestModels.batch("b", 1, 16, weights.hidden(), 7);
 
-        RoutedBatch routed = new BatchRouter(weights).route(batch, router);
+        RoutedBatch routed = new BatchRouter(weights).route(batch, router, NONE);
 
         GateProjection gate = new GateProjection(weights.hidden(), weights.numExperts(), weights.gate());
         RoutingResult expected = router.route(gate.logits(batch.states(), 16), 1);
@@ -58,7 +60,7 @@ class BatchRouterTest {
         MoeLayerWeights weights = TestModels.gate(TestModels.generate(Preset.QWEN_MOE_LIKE, dir));
         TokenBatch batch = TestModels.batch("q", 0, 8, weights.hidden(), 11);
 
-        RoutedBatch routed = new BatchRouter(weights).route(batch, router(weights, 0));
+        RoutedBatch routed = new BatchRouter(weights).route(batch, router(weights, 0), NONE);
 
         ExpertRows shared = routed.dispatches().get(routed.dispatches().size() - 1);
         assertThat(shared.expert()).isEqualTo(ExpertRows.sharedExpertId(0));
@@ -84,12 +86,42 @@ class BatchRouterTest {
         TokenBatch nan = TestModels.batch("x", 0, 3, weights.hidden(), 1);
         nan.states()[2 * weights.hidden() + 5] = Float.NaN;
 
-        assertThatThrownBy(() -> batchRouter.route(narrow, router)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> batchRouter.route(narrow, router, NONE)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("hidden size " + weights.hidden() / 2);
-        assertThatThrownBy(() -> batchRouter.route(nan, router)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> batchRouter.route(nan, router, NONE)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("token 2, dimension 5 is NaN");
-        assertThatThrownBy(() -> batchRouter.route(TestModels.batch("r", 3, 2, weights.hidden(), 1), router))
+        assertThatThrownBy(() -> batchRouter.route(TestModels.batch("r", 3, 2, weights.hidden(), 1), router, NONE))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void expertsWithoutAConsumerGetNoSlotAndTheSlotsMovedOffThemAreCounted() {
+        MoeLayerWeights weights = TestModels.gate(TestModels.generate(Preset.MIXTRAL_LIKE, dir));
+        BatchRouter batchRouter = new BatchRouter(weights);
+        Router router = router(weights, 0);
+        TokenBatch batch = TestModels.batch("u", 0, 16, weights.hidden(), 5);
+        int[] secondRank = {4, 5, 6, 7};
+
+        RoutedBatch everyExpert = batchRouter.route(batch, router, NONE);
+        RoutedBatch around = batchRouter.route(batch, router, secondRank);
+
+        int moved = 0;
+        for (int t = 0; t < 16; t++) {
+            moved += (int) everyExpert.routing().kept(t).stream().filter(slot -> slot.expert() >= 4).count();
+            assertThat(around.routing().kept(t)).as("slots of token %d", t).hasSize(router.config().topK())
+                    .allMatch(slot -> slot.expert() < 4);
+        }
+        assertThat(moved).isPositive();
+        assertThat(around.dispatches()).extracting(ExpertRows::expert).allMatch(e -> e < 4);
+        assertThat(around.unavailable().experts()).containsExactly(secondRank);
+        assertThat(around.unavailable().slots()).containsExactly(moved);
+        assertThat(Arrays.stream(around.movedFrom()).sum()).isEqualTo(moved);
+        assertThat(everyExpert.unavailable().isEmpty()).isTrue();
+
+        RoutedBatch tooFewLeft = batchRouter.route(batch, router, new int[] {1, 2, 3, 4, 5, 6, 7});
+        assertThat(tooFewLeft.routing()).as("fewer than top-k experts left: routed as usual")
+                .isEqualTo(everyExpert.routing());
+        assertThat(tooFewLeft.unavailable().isEmpty()).isTrue();
     }
 
     private static Router router(MoeLayerWeights weights, double capacityFactor) {

@@ -224,8 +224,10 @@ class RouterServiceTest {
         control(fresh, "{\"top-k\": 99}");
         LiveRouting restarted = new LiveRouting(configured(Map.of()),
                 Placement.contiguous(weights.numExperts(), RANKS));
-        ControlListener listener = new ControlListener(clients, fresh, restarted,
-                new RouterMetrics(new SimpleMeterRegistry(), weights.numExperts(), restarted), Duration.ofSeconds(10));
+        Placement placement = Placement.contiguous(weights.numExperts(), RANKS);
+        ControlListener listener = new ControlListener(clients, fresh, restarted, new RouterMetrics(
+                new SimpleMeterRegistry(), weights.numExperts(), restarted,
+                new ExpertAvailability(clients, fresh, placement)), Duration.ofSeconds(10));
 
         listener.start();
         try {
