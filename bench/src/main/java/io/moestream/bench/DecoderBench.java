@@ -225,6 +225,12 @@ public final class DecoderBench {
 
     private static Map<String, Object> memory(DecoderConfig c, List<Sequence> sequences) {
         System.gc();
+        // G1 gives the freed heap back to the system concurrently, after the collection returns.
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         long rss = residentBytes();
         long weights = weightBytes(c);
         long kv = sequences.stream().mapToLong(Sequence::cacheBytes).sum();
