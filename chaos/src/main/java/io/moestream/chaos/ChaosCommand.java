@@ -34,8 +34,10 @@ public final class ChaosCommand implements Callable<Integer> {
             defaultValue = "5")
     double rate;
 
-    @Option(names = "--repository", paramLabel = "DIR", description = "The checkout: docker-compose.yml and the built "
-            + "exec jars (default: the current directory).", defaultValue = ".")
+    @Option(names = "--repository", paramLabel = "DIR", description = "The checkout whose docker-compose.yml and exec "
+            + "jars run (default: the current directory). The reference layer and the settings the harness binds "
+            + "come from its own build: point it elsewhere only to compare another version of the services.",
+            defaultValue = ".")
     Path repository;
 
     @Option(names = "--work", paramLabel = "DIR", description = "Scratch folder for the brokers' data, the model and "

@@ -80,14 +80,23 @@ final class Harness implements AutoCloseable {
                 options.baseline().toSeconds(), plan.size()));
         Sleep.of(options.baseline());
         List<FaultInjector.Outcome> outcomes = new java.util.ArrayList<>();
+        // A replacement that never gets ready, or a cluster that never heals, ends the matrix but not the
+        // run: what was sent until then is still checked and reported.
+        String stopped = null;
         for (Fault fault : plan) {
-            awaitHealthy();
-            FaultInjector.Outcome outcome = injector.inject(fault);
-            outcomes.add(outcome);
-            Duration progress = awaitProgress(outcome);
-            log(progress == null ? "no progress within " + PROGRESS_TIMEOUT.toSeconds() + " s"
-                    : String.format("progress %.1f s after the fault", progress.toMillis() / 1000.0));
-            Sleep.of(options.settle());
+            try {
+                awaitHealthy();
+                FaultInjector.Outcome outcome = injector.inject(fault);
+                outcomes.add(outcome);
+                Duration progress = awaitProgress(outcome);
+                log(progress == null ? "no progress within " + PROGRESS_TIMEOUT.toSeconds() + " s"
+                        : String.format("progress %.1f s after the fault", progress.toMillis() / 1000.0));
+                Sleep.of(options.settle());
+            } catch (IllegalStateException e) {
+                stopped = fault.label() + ": " + e.getMessage();
+                log("the matrix stops at " + stopped);
+                break;
+            }
         }
         load.stop();
         long loadStop = load.lastSendNanos();
@@ -104,7 +113,8 @@ final class Harness implements AutoCloseable {
         OutputCheck.Figures outputs = OutputCheck.check(deployment.settings(), figures.okResults(), batches);
         Map<String, Long> openAtEnd = new LinkedHashMap<>();
         open.forEach((p, gap) -> openAtEnd.put(p.toString(), gap));
-        Verdict verdict = new Verdict(figures, outputs, openAtEnd, deployment.cluster().underReplicatedTopics());
+        Verdict verdict = new Verdict(figures, outputs, openAtEnd, deployment.cluster().underReplicatedTopics(),
+                plan.size(), stopped);
         Report report = new Report("moe-stream chaos harness, " + (options.full() ? "full matrix" : "short form"),
                 figures, outputs, verdict, facts(figures, quiet, loadStop));
         write(report);
@@ -214,6 +224,7 @@ final class Harness implements AutoCloseable {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("deployment", "3 KRaft nodes (RF 3, min ISR 2), " + deployment.services().stream()
                 .map(PipelineService::name).toList() + " from docker-compose.yml");
+        // Bound by this build's gateway classes: the deployment's own when it runs from this checkout.
         facts.put("gateway deadline", deployment.gatewaySettings().deadlineMs() + " ms; request time-out "
                 + deployment.gatewaySettings().requestTimeoutMs() + " ms");
         facts.put("routing", deployment.settings().routing() + ", wire " + deployment.settings().wireType());

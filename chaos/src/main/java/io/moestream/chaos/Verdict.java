@@ -25,9 +25,13 @@ final class Verdict {
     /**
      * @param openAtEnd partitions whose read_uncommitted end was still ahead of read_committed at the end
      * @param underReplicatedTopics topics with fewer than three replicas
+     * @param planned faults in the matrix
+     * @param stopped the fault at which the matrix stopped and why (a replacement never ready), or null
      */
     Verdict(RunFigures figures, OutputCheck.Figures outputs, Map<String, Long> openAtEnd,
-            Map<String, Integer> underReplicatedTopics) {
+            Map<String, Integer> underReplicatedTopics, int planned, String stopped) {
+        invariant("every fault of the matrix carried out", stopped == null, figures.faults().size() + " of "
+                + planned + (stopped == null ? "" : "; stopped at " + stopped));
         RunFigures.Counts baseline = figures.baseline();
         invariant("the baseline (before any fault) is all ok", baseline.ok() == baseline.requests(),
                 baseline.ok() + " of " + baseline.requests() + (baseline.ok() == baseline.requests() ? ""
