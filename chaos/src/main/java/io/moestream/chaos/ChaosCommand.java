@@ -67,8 +67,8 @@ public final class ChaosCommand implements Callable<Integer> {
             + "fault (default ${DEFAULT-VALUE}).", defaultValue = "15")
     int baselineSeconds;
 
-    @Option(names = "--settle-seconds", paramLabel = "S", description = "Once progress resumed after a fault, wait this "
-            + "long before the next (default ${DEFAULT-VALUE}).", defaultValue = "8")
+    @Option(names = "--settle-seconds", paramLabel = "S", description = "Once progress resumed after a fault, wait "
+            + "this long before the next (default ${DEFAULT-VALUE}).", defaultValue = "8")
     int settleSeconds;
 
     @Option(names = "--time-limit-minutes", paramLabel = "M", description = "Give up after this long (default: 15 for "
@@ -80,8 +80,9 @@ public final class ChaosCommand implements Callable<Integer> {
         boolean ownWork = work == null;
         Path workDir = ownWork ? Files.createTempDirectory("moe-chaos-") : Files.createDirectories(work);
         Harness harness = new Harness(new Harness.Options(full, rate, repository.toAbsolutePath().normalize(), workDir,
-                out.toAbsolutePath(), portBase, seed, Duration.ofSeconds(stopSeconds), Duration.ofSeconds(warmUpSeconds),
-                Duration.ofSeconds(baselineSeconds), Duration.ofSeconds(settleSeconds)));
+                out.toAbsolutePath(), portBase, seed, Duration.ofSeconds(stopSeconds),
+                Duration.ofSeconds(warmUpSeconds), Duration.ofSeconds(baselineSeconds),
+                Duration.ofSeconds(settleSeconds)));
         // Whatever ends this JVM (the time limit, Ctrl-C, SIGTERM from the script's trap), no child outlives it.
         Thread cleanup = new Thread(() -> {
             harness.close();

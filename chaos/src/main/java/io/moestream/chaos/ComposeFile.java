@@ -94,7 +94,8 @@ final class ComposeFile {
                         equals < 0 ? null : text.substring(equals + 1), shell);
             }
         } else {
-            throw new IllegalArgumentException(file + ": environment of " + service + " is neither a mapping nor a list");
+            throw new IllegalArgumentException(file + ": environment of " + service
+                    + " is neither a mapping nor a list");
         }
         return environment;
     }

@@ -87,10 +87,10 @@ final class Deployment implements AutoCloseable {
         environment.put("SPRING_KAFKA_STREAMS_STATE_DIR", state.toString());
         Map<String, String> processEnvironment = JvmCommand.inheritedEnvironment();
         processEnvironment.putAll(environment);
-        int rank = role == PipelineService.Role.EXPERT ? Integer.parseInt(environment.getOrDefault("MOE_EXPERT_RANK", "0"))
-                : -1;
-        return new PipelineService(role, rank, port, environment, new ChildProcess(declared.name(),
-                JvmCommand.jar(HEAP_MB.get(role), tmp, jar), processEnvironment, work.resolve(declared.name() + ".log")));
+        int rank = role == PipelineService.Role.EXPERT
+                ? Integer.parseInt(environment.getOrDefault("MOE_EXPERT_RANK", "0")) : -1;
+        return new PipelineService(role, rank, port, environment, new ChildProcess(declared.name(), JvmCommand.jar(
+                HEAP_MB.get(role), tmp, jar), processEnvironment, work.resolve(declared.name() + ".log")));
     }
 
     private static Path execJar(Path repository, PipelineService.Role role) {
@@ -121,7 +121,7 @@ final class Deployment implements AutoCloseable {
         return specName.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
-    /** Starts the cluster, creates every topic with three replicas, then starts the services together, as compose does. */
+    /** Starts the cluster, creates every topic with three replicas, then starts the services together, as compose. */
     void start(Duration timeout) {
         cluster.start(timeout);
         ModelConfig model = ModelConfig.read(modelDir).orElseThrow();

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * One fault of the matrix: what is done, and to which process. Services are named as in
  * docker-compose.yml; {@link #CONTROLLER} is the Kafka node leading the controller quorum at the
- * moment of the fault, {@link #FOLLOWER} another node.
+ * moment of the fault, {@link #FOLLOWER} the other node that leads the most of the pipeline's partitions.
  */
 record Fault(Action action, String target) {
 

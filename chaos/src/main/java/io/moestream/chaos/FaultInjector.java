@@ -22,10 +22,10 @@ final class FaultInjector {
      * @param transaction a transaction the fault left open, or null
      * @param uncommitted records past the last stable offset that the open transaction held back after the signal;
      *        -1 for a broker, whose partitions move to another leader
-     * @param midTransaction whether the fault provably hit an open transaction: for a service, one of its
-     *        own seen open with output was still open (same producer id and epoch), with records past the
-     *        last stable offset, once the victim was stopped (SIGSTOP, then SIGKILL for a kill); for a broker, one with records on a partition
-     *        it led was seen open at most 50 ms before the kill
+     * @param midTransaction whether the fault hit an open transaction: for a service, one of its own seen
+     *        open with output was still open (same producer id and epoch), with records past the last stable
+     *        offset, once the victim was stopped (SIGSTOP, then SIGKILL for a kill); for a broker, one with
+     *        records on a partition it led was seen open at most 50 ms before the kill
      * @param restartNanos when the replacement started (a stopped process: when it was continued); 0 when there
      *        is none
      * @param ready how long the replacement took to be ready (a broker: to rejoin); null when there is none
@@ -37,9 +37,14 @@ final class FaultInjector {
 
     private static final Duration MID_TRANSACTION_WAIT = Duration.ofSeconds(10);
     private static final Duration PROBE_EVERY = Duration.ofMillis(5);
-    /** A transaction seen open this shortly before a broker kill was open at it: a commit takes longer here. */
+    /**
+     * Seen open this shortly before a broker kill, a transaction counts as open at the kill: ending one takes
+     * a coordinator write replicated to two nodes and a marker on each partition, tens of milliseconds here.
+     */
     private static final Duration SIGHTING_AGE = Duration.ofMillis(50);
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
+    /** Longer than a request the victim sent before it stopped takes to complete at a broker here. */
+    private static final Duration IN_FLIGHT = Duration.ofMillis(200);
 
     private final Deployment deployment;
     private final TransactionProbe probe;
@@ -71,7 +76,7 @@ final class FaultInjector {
     }
 
     /** The start of the transactional ids a service's producers use (expert-defaults.properties, Kafka Streams). */
-    String transactionalIdPrefix(PipelineService service) {
+    private String transactionalIdPrefix(PipelineService service) {
         String topics = deployment.settings().topicsPrefix();
         return switch (service.role()) {
             case EXPERT -> "moe-expert-r" + service.rank() + "-";
@@ -145,16 +150,16 @@ final class FaultInjector {
     private Outcome brokerFault(Fault fault) {
         KafkaCluster cluster = deployment.cluster();
         int controller = cluster.activeController();
-        int node = fault.target().equals(Fault.CONTROLLER) ? controller : controller % KafkaCluster.NODES + 1;
+        int node = fault.target().equals(Fault.CONTROLLER) ? controller : cluster.busiestLeaderBut(controller);
         ChildProcess process = cluster.node(node);
-        List<TransactionProbe.Open> seen = awaitWriting("", probe.outputPartitions(node), MID_TRANSACTION_WAIT);
+        TransactionProbe.Open seen = awaitWriting("", probe.outputPartitions(node), MID_TRANSACTION_WAIT);
         long at = System.nanoTime();
         process.signal(ChildProcess.Signal.KILL);
-        long age = seen.isEmpty() ? -1 : (at - seen.get(0).seenNanos()) / 1_000_000;
-        boolean landed = !seen.isEmpty() && age <= SIGHTING_AGE.toMillis();
-        String sighting = seen.isEmpty() ? "no open transaction on its partitions seen within "
+        long age = seen == null ? -1 : (at - seen.seenNanos()) / 1_000_000;
+        boolean landed = seen != null && age <= SIGHTING_AGE.toMillis();
+        String sighting = seen == null ? "no open transaction on its partitions seen within "
                 + MID_TRANSACTION_WAIT.toSeconds() + " s"
-                : "transaction " + seen.get(0).transactionalId() + " open on a partition it led " + age
+                : "transaction " + seen.transactionalId() + " open on a partition it led " + age
                 + " ms before the kill";
         log.accept(String.format("%s: node %d (controller: node %d); %s", fault.label(), node, controller, sighting));
         process.awaitExit(EXIT_TIMEOUT);
@@ -166,11 +171,11 @@ final class FaultInjector {
         log.accept(String.format("node %d restarted, a broker again after %.1f s, all replicas in sync after %.1f s",
                 node, ready.toMillis() / 1000.0, (ready.toMillis() + isr.toMillis()) / 1000.0));
         return new Outcome(fault, process.name() + (node == controller ? " (controller)" : ""), at,
-                seen.isEmpty() ? null : seen.get(0).transactionalId(), -1, landed, restart, ready,
+                seen == null ? null : seen.transactionalId(), -1, landed, restart, ready,
                 sighting + "; replicas in sync " + seconds(ready.plus(isr)) + " s after the restart");
     }
 
-    /** Where a fault was aimed: when the victim stopped, the transaction it left open (or null), after how many tries. */
+    /** Where a fault was aimed: when the victim stopped, the transaction left open (or null), after how many tries. */
     private record Aim(long atNanos, TransactionProbe.Open hit, int attempts) {
     }
 
@@ -188,14 +193,15 @@ final class FaultInjector {
         int attempts = 0;
         while (true) {
             long left = deadline - System.nanoTime();
-            List<TransactionProbe.Open> seen = left > 0 ? awaitWriting(prefix, partitions, Duration.ofNanos(left))
-                    : List.of();
+            TransactionProbe.Open seen = left > 0 ? awaitWriting(prefix, partitions, Duration.ofNanos(left)) : null;
             long at = System.nanoTime();
             process.signal(ChildProcess.Signal.STOP);
-            if (seen.isEmpty()) {
+            if (seen == null) {
                 return new Aim(at, null, attempts);
             }
             attempts++;
+            // A commit the victim sent just before it stopped still completes: give it time to, then look.
+            Sleep.of(IN_FLIGHT);
             TransactionProbe.Open hit = stillOpen(seen);
             if (hit != null) {
                 return new Aim(at, hit, attempts);
@@ -206,9 +212,9 @@ final class FaultInjector {
 
     /**
      * Polls until a transaction of {@code prefix} has written to one of {@code partitions} and not ended;
-     * empty if none was seen in time.
+     * null if none was seen in time.
      */
-    private List<TransactionProbe.Open> awaitWriting(String prefix, List<TopicPartition> partitions, Duration timeout) {
+    private TransactionProbe.Open awaitWriting(String prefix, List<TopicPartition> partitions, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<Long, String> producers = Map.of();
         while (System.nanoTime() < deadline) {
@@ -218,20 +224,17 @@ final class FaultInjector {
             TransactionProbe.Open writing = producers.isEmpty() || partitions.isEmpty() ? null
                     : probe.writing(producers, partitions);
             if (writing != null) {
-                return List.of(writing);
+                return writing;
             }
             Sleep.of(PROBE_EVERY);
         }
-        return List.of();
+        return null;
     }
 
-    /** The first of {@code before} still open with records past the last stable offset, measured; null if none. */
-    private TransactionProbe.Open stillOpen(List<TransactionProbe.Open> before) {
-        if (before.isEmpty()) {
-            return null;
-        }
-        return probe.measured(before.stream().map(TransactionProbe.Open::transactionalId).toList()).stream()
-                .filter(o -> o.uncommitted() > 0 && before.stream().anyMatch(o::same)).findFirst().orElse(null);
+    /** {@code seen}, measured now, if still open (same producer id and epoch) with records past the stable offset. */
+    private TransactionProbe.Open stillOpen(TransactionProbe.Open seen) {
+        return probe.measured(List.of(seen.transactionalId())).stream()
+                .filter(o -> o.uncommitted() > 0 && o.same(seen)).findFirst().orElse(null);
     }
 
     private Duration restartDelay() {

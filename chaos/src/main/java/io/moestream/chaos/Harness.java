@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +101,8 @@ final class Harness implements AutoCloseable {
         }
         load.stop();
         long loadStop = load.lastSendNanos();
-        log(load.accepted().size() + " prompts accepted by Kafka, " + load.refused().size() + " refused; waiting until quiet");
+        log(load.accepted().size() + " prompts accepted by Kafka, " + load.refused().size()
+                + " refused; waiting until quiet");
         Duration quiet = awaitQuiet(loadStop);
         log(String.format("quiet %.1f s after the last prompt", quiet.toMillis() / 1000.0));
         TransactionProbe probe = new TransactionProbe(deployment.cluster().admin());
@@ -146,7 +148,8 @@ final class Harness implements AutoCloseable {
                     return true;
                 }
                 String id = WARM_UP_PREFIX + "first-" + UUID.randomUUID();
-                producer.send(new ProducerRecord<>(promptsTopic, id, "{\"id\": \"" + id + "\", \"prompt\": \"warm up\"}"));
+                producer.send(new ProducerRecord<>(promptsTopic, id,
+                        "{\"id\": \"" + id + "\", \"prompt\": \"warm up\"}"));
                 Sleep.of(Duration.ofSeconds(3));
                 return false;
             }, WARM_UP_TIMEOUT, "a warm-up prompt to come back ok");
@@ -297,7 +300,7 @@ final class Harness implements AutoCloseable {
                 if (Files.exists(log)) {
                     byte[] bytes = Files.readAllBytes(log);
                     int from = Math.max(0, bytes.length - LOG_TAIL_BYTES);
-                    Files.write(dir.resolve(log.getFileName()), java.util.Arrays.copyOfRange(bytes, from, bytes.length));
+                    Files.write(dir.resolve(log.getFileName()), Arrays.copyOfRange(bytes, from, bytes.length));
                 }
             }
         } catch (IOException e) {

@@ -125,12 +125,27 @@ final class KafkaCluster implements AutoCloseable {
     }
 
     /**
+     * The node other than {@code excluded} that leads the most partitions of the topics that are not Kafka's
+     * own: a restarted node leads nothing until leaders are rebalanced, and killing it would hit no one.
+     */
+    int busiestLeaderBut(int excluded) {
+        Map<Integer, Long> led = get(this::describeAll, "the topics").values().stream()
+                .filter(t -> !t.name().startsWith("__"))
+                .flatMap(t -> t.partitions().stream())
+                .filter(p -> p.leader() != null && p.leader().id() != excluded)
+                .collect(Collectors.groupingBy(p -> p.leader().id(), Collectors.counting()));
+        return led.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElse(excluded % NODES + 1);
+    }
+
+    /**
      * Waits until node {@code n} itself answers as a broker of the cluster; returns how long that took.
      * Asked through the cluster, a node killed moments ago still looks alive until its session expires.
      */
     Duration awaitBroker(int n, Duration timeout) {
         try (Admin direct = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, HOST + ":" + clientPort(n),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
             return await(() -> tryGet(() -> direct.describeCluster().nodes().get().stream().mapToInt(Node::id)
                     .anyMatch(id -> id == n)), timeout, "broker " + n + " to join the cluster");
         }

@@ -54,8 +54,8 @@ final class Report {
             }
         }
         RunFigures.Counts total = figures.total();
-        out.append(String.format("%-3s %-28s %-20s %-16s %7s %7s %7s %6d %6d %6d %5d%n%n", "", "all", "", "", "", "", "",
-                total.ok(), total.degraded(), total.error(), total.lost()));
+        out.append(String.format("%-3s %-28s %-20s %-16s %7s %7s %7s %6d %6d %6d %5d%n%n", "", "all", "", "", "", "",
+                "", total.ok(), total.degraded(), total.error(), total.lost()));
         out.append("timeline, by when prompts were sent:\n");
         out.append(String.format("%7s %6s %6s %6s %6s %5s  %s%n", "from s", "sent", "ok", "degr.", "error", "lost",
                 "faults injected"));

@@ -56,7 +56,7 @@ final class TransactionProbe {
         this.admin = admin;
     }
 
-    /** The transactional ids starting with {@code prefix} the coordinators know, by producer id; empty when Kafka does not answer. */
+    /** The transactional ids with {@code prefix} the coordinators know, by producer id; empty without an answer. */
     Map<Long, String> transactionalIds(String prefix) {
         Collection<TransactionListing> listings = KafkaCluster.tryGet(() -> admin.listTransactions().all().get());
         return listings == null ? Map.of() : listings.stream().filter(l -> l.transactionalId().startsWith(prefix))

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A healthy baseline, the invariants of issue #10 (no loss, no duplicates, no corruption, every transaction finished, the
- * faults landing inside transactions, three replicas) and its goals (no error results, 99.5% ok under
- * restarts, progress within 15 s of each restart, degraded results that say why), each as a figure
- * and whether it holds. Any failed check fails the run.
+ * A whole matrix and a healthy baseline, the invariants of issue #10 (no loss, no duplicates, no
+ * corruption, every transaction finished, the faults landing inside transactions, three replicas) and
+ * its goals (no error results, 99.5% ok under restarts, progress within 15 s of each restart, degraded
+ * results that say why), each as a figure and whether it holds. Any failed check fails the run.
  */
 final class Verdict {
 

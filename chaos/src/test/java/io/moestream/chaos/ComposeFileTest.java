@@ -18,8 +18,10 @@ class ComposeFileTest {
     void findsEveryServiceOfTheProjectsComposeFileWithItsMergedEnvironment() {
         ComposeFile compose = ComposeFile.read(COMPOSE, Map.<String, String>of()::get);
 
-        assertThat(compose.servicesOf("gateway-service")).extracting(ComposeFile.Service::name).containsExactly("gateway");
-        assertThat(compose.servicesOf("router-service")).extracting(ComposeFile.Service::name).containsExactly("router");
+        assertThat(compose.servicesOf("gateway-service")).extracting(ComposeFile.Service::name)
+                .containsExactly("gateway");
+        assertThat(compose.servicesOf("router-service")).extracting(ComposeFile.Service::name)
+                .containsExactly("router");
         assertThat(compose.servicesOf("expert-service")).extracting(ComposeFile.Service::name)
                 .containsExactly("expert-0", "expert-1");
         ComposeFile.Service expert1 = compose.servicesOf("expert-service").get(1);
@@ -33,7 +35,8 @@ class ComposeFileTest {
     @Test
     void interpolatesFromTheShellAsComposeDoes() {
         ComposeFile unset = ComposeFile.read(COMPOSE, Map.<String, String>of()::get);
-        ComposeFile set = ComposeFile.read(COMPOSE, Map.of("MOE_POLICY", "rectify", "OPENBLAS_CORETYPE", "HASWELL")::get);
+        ComposeFile set = ComposeFile.read(COMPOSE,
+                Map.of("MOE_POLICY", "rectify", "OPENBLAS_CORETYPE", "HASWELL")::get);
 
         assertThat(unset.servicesOf("router-service").get(0).environment().get("SPRING_APPLICATION_JSON"))
                 .contains("\"policy\": \"token-drop\"");

@@ -50,7 +50,8 @@ class OutputCheckTest {
     @Test
     void aRequestBatchedTwiceHasTwoBatchingsAndAnIncompleteOneNone() {
         // First batching: 5 tokens over two batches; the gateway restarted and batched the prompt again in one.
-        TokenBatch first = batch("gw1-r0-0", 100, 4, new RequestSpan("x", 0, 2, 0, 2), new RequestSpan("r", 2, 3, 0, 5));
+        TokenBatch first = batch("gw1-r0-0", 100, 4, new RequestSpan("x", 0, 2, 0, 2),
+                new RequestSpan("r", 2, 3, 0, 5));
         TokenBatch second = batch("gw1-r0-1", 101, 4, new RequestSpan("r", 0, 2, 3, 5));
         TokenBatch again = batch("gw2-r0-0", 900, 4, new RequestSpan("r", 0, 5, 0, 5));
         TokenBatch cut = batch("gw3-r0-0", 1000, 4, new RequestSpan("r", 0, 3, 0, 5));

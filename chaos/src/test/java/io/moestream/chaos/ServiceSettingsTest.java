@@ -16,8 +16,10 @@ class ServiceSettingsTest {
 
     @Test
     void bindsTheRoutersSettingsFromComposesEnvironment() {
-        ComposeFile compose = ComposeFile.read(Path.of("..", "docker-compose.yml"), Map.of("MOE_PLACEMENT", "0,1,0,1,0,1,0,1")::get);
-        Map<String, String> environment = new LinkedHashMap<>(compose.servicesOf("router-service").get(0).environment());
+        ComposeFile compose = ComposeFile.read(Path.of("..", "docker-compose.yml"),
+                Map.of("MOE_PLACEMENT", "0,1,0,1,0,1,0,1")::get);
+        Map<String, String> environment = new LinkedHashMap<>(
+                compose.servicesOf("router-service").get(0).environment());
         environment.put("MOE_MODEL_DIR", "/models/m");
 
         MoeSettings settings = ServiceSettings.moe(environment);
