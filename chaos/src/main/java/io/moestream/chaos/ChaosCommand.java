@@ -71,6 +71,11 @@ public final class ChaosCommand implements Callable<Integer> {
             + "this long before the next (default ${DEFAULT-VALUE}).", defaultValue = "8")
     int settleSeconds;
 
+    @Option(names = "--down-seconds", paramLabel = "S", description = "Prompts keep coming this long after an expert "
+            + "rank went down for good, past the consumer session timeout (default ${DEFAULT-VALUE}).",
+            defaultValue = "90")
+    int downSeconds;
+
     @Option(names = "--time-limit-minutes", paramLabel = "M", description = "Give up after this long (default: 15 for "
             + "the short form, 45 for the full matrix).")
     Integer timeLimitMinutes;
@@ -82,7 +87,7 @@ public final class ChaosCommand implements Callable<Integer> {
         Harness harness = new Harness(new Harness.Options(full, rate, repository.toAbsolutePath().normalize(), workDir,
                 out.toAbsolutePath(), portBase, seed, Duration.ofSeconds(stopSeconds),
                 Duration.ofSeconds(warmUpSeconds), Duration.ofSeconds(baselineSeconds),
-                Duration.ofSeconds(settleSeconds)));
+                Duration.ofSeconds(settleSeconds), Duration.ofSeconds(downSeconds)));
         // Whatever ends this JVM (the time limit, Ctrl-C, SIGTERM from the script's trap), no child outlives it.
         Thread cleanup = new Thread(() -> {
             harness.close();

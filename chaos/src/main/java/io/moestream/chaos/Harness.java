@@ -28,7 +28,8 @@ final class Harness implements AutoCloseable {
 
     /** How the run is shaped; see {@link ChaosCommand} for each. */
     record Options(boolean full, double promptsPerSecond, Path repository, Path work, Path out, int portBase,
-                   long seed, Duration stopFor, Duration warmUp, Duration baseline, Duration settle) {
+                   long seed, Duration stopFor, Duration warmUp, Duration baseline, Duration settle,
+                   Duration downFor) {
     }
 
     static final String WARM_UP_PREFIX = "chaos-warm-up-";
@@ -92,7 +93,8 @@ final class Harness implements AutoCloseable {
                 Duration progress = awaitProgress(outcome);
                 log(progress == null ? "no progress within " + PROGRESS_TIMEOUT.toSeconds() + " s"
                         : String.format("progress %.1f s after the fault", progress.toMillis() / 1000.0));
-                Sleep.of(options.settle());
+                // With a rank gone for good, how the pipeline settles takes longer than a restart to show.
+                Sleep.of(fault.action() == Fault.Action.KILL_FOR_GOOD ? options.downFor() : options.settle());
             } catch (IllegalStateException e) {
                 stopped = fault.label() + ": " + e.getMessage();
                 log("the matrix stops at " + stopped);
