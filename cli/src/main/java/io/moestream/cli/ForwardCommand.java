@@ -77,18 +77,15 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = "Write the F32 tensor 'output' [T, d] here.")
     Path output;
 
-    @Option(names = "--compare", paramLabel = "dropless",
-            description = "Also run dropless and report the fidelity of the policy against it.")
-    String compare;
+    @Mixin
+    CompareOption compare;
 
     @Mixin
     RoutingOptions routing;
 
     @Override
     public Integer call() throws IOException {
-        if (compare != null && !compare.equals("dropless")) {
-            throw new UserError("--compare takes only 'dropless', got '" + compare + "'");
-        }
+        boolean compareDropless = compare.dropless();
         KernelBackend kernelBackend = modelOptions.kernelBackend();
         Path model = modelOptions.model;
         int sourceRank = modelOptions.sourceRank;
@@ -114,7 +111,7 @@ final class ForwardCommand implements Callable<Integer> {
                 ReplayTotals totals = new ReplayTotals(weights.numExperts());
                 totals.accept(result.routing());
                 SummaryReport.print(out, tokens + " tokens", placement, routingConfig, totals);
-                if (compare != null) {
+                if (compareDropless) {
                     RoutingConfig dropless = routingConfig.toBuilder().policy(Policy.DROPLESS).build();
                     float[] reference = MoeLayers.build(weights, dropless, placement, routedKernel, sharedKernel)
                             .forward(x, tokens, sourceRank).output();

@@ -60,18 +60,15 @@ final class ScoreCommand implements Callable<Integer> {
             description = "Pack consecutive sequences into routing steps of up to N tokens; 0: one sequence a step.")
     int stepTokens;
 
-    @Option(names = "--compare", paramLabel = "dropless",
-            description = "Also score under dropless: perplexity, KL divergence of the next-token distributions, top-1 agreement.")
-    String compare;
+    @Mixin
+    CompareOption compare;
 
     @Mixin
     RoutingOptions routing;
 
     @Override
     public Integer call() throws IOException {
-        if (compare != null && !compare.equals("dropless")) {
-            throw new UserError("--compare takes only 'dropless', got '" + compare + "'");
-        }
+        boolean compareDropless = compare.dropless();
         if (stepTokens < 0) {
             throw new UserError("--step-tokens must be >= 0, got " + stepTokens);
         }
@@ -82,7 +79,7 @@ final class ScoreCommand implements Callable<Integer> {
             RoutingConfig config = routing.over(engine.defaultRouting(), spec);
             Placement placement = routing.placement(engine.config().moe().numExperts());
             DecoderModel model = engine.model(config, placement);
-            DecoderModel reference = compare == null ? null
+            DecoderModel reference = !compareDropless ? null
                     : engine.model(config.toBuilder().policy(Policy.DROPLESS).build(), placement);
             LayerTable layers = new LayerTable(engine.config().moe().numExperts());
             FirstLogits first = new FirstLogits();
@@ -139,7 +136,7 @@ final class ScoreCommand implements Callable<Integer> {
         double perplexity = Math.exp(-sum / predicted);
         out.printf(Locale.ROOT, "perplexity  %.4f   (nll %.4f over %,d predicted tokens)%n", perplexity, -sum / predicted,
                 predicted);
-        if (compare != null) {
+        if (compare.dropless()) {
             double dropless = Math.exp(-refSum / predicted);
             out.printf(Locale.ROOT, "dropless    %.4f   (policy %+.2f%%)%n", dropless, 100 * (perplexity / dropless - 1));
             out.printf(Locale.ROOT, "KL(dropless || policy)  %.6f nats per predicted token%n", kl / predicted);
