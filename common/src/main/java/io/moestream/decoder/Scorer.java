@@ -8,11 +8,13 @@ import java.util.function.Consumer;
  * Log-likelihoods of whole sequences under a model, optionally beside a reference model (the same
  * weights under dropless routing) to measure what the policy costs. Each sequence is one step per
  * layer, or, with {@code stepTokens > 0}, consecutive sequences are packed into steps of up to that
- * many tokens, so that capacity applies across them as it would across a served batch.
+ * many tokens, so that capacity applies across them as it would across a served batch. Several
+ * models can be scored over the same steps at once ({@link #scoreEach}): the reference then runs
+ * once a step for all of them.
  */
 public final class Scorer {
 
-    private final DecoderModel model;
+    private final List<DecoderModel> models;
     private final DecoderModel reference;
     private final int stepTokens;
     private final int sourceRank;
@@ -22,41 +24,87 @@ public final class Scorer {
      * @param stepTokens the most tokens a step packs, or 0 for one sequence a step
      */
     public Scorer(DecoderModel model, DecoderModel reference, int stepTokens, int sourceRank) {
+        this(List.of(model), reference, stepTokens, sourceRank);
+    }
+
+    /**
+     * Several models over the same steps; a model that is the reference itself is not run twice.
+     *
+     * @param reference the model to compare each with, or {@code null}
+     * @param stepTokens the most tokens a step packs, or 0 for one sequence a step
+     */
+    public Scorer(List<DecoderModel> models, DecoderModel reference, int stepTokens, int sourceRank) {
         if (stepTokens < 0) {
             throw new IllegalArgumentException("step tokens must be >= 0, got " + stepTokens);
         }
-        this.model = model;
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException("nothing to score: no model");
+        }
+        this.models = List.copyOf(models);
         this.reference = reference;
         this.stepTokens = stepTokens;
         this.sourceRank = sourceRank;
     }
 
     /**
-     * Scores {@code sequences} in order.
+     * Scores {@code sequences} in order under the one model.
      *
-     * @param routing receives each MoE layer's routing of every step of {@code model}
-     * @param logits receives each step's logits of {@code model}, with the sequences it holds
+     * @param routing receives each MoE layer's routing of every step of the model
+     * @param logits receives each step's logits of the model, with the sequences it holds
+     * @throws IllegalStateException when this scorer has several models: {@link #scoreEach} scores them
      */
     public List<SequenceScore> score(List<int[]> sequences, Consumer<LayerRouting> routing,
                                      StepLogitsListener logits) {
+        if (models.size() != 1) {
+            throw new IllegalStateException("score takes one model, this scorer has " + models.size()
+                    + ": use scoreEach");
+        }
+        return scoreSteps(sequences, List.of(routing), logits).get(0);
+    }
+
+    /**
+     * Scores {@code sequences} in order under each model, step by step: every model runs a step
+     * before the next step starts, so the reference's output of the step serves them all.
+     *
+     * @param routing one per model, in order: receives each MoE layer's routing of every step of that model
+     * @param firstModelLogits receives each step's logits of the first model, with the sequences it holds
+     * @return one list per model, in order
+     */
+    public List<List<SequenceScore>> scoreEach(List<int[]> sequences,
+                                               List<? extends Consumer<LayerRouting>> routing,
+                                               StepLogitsListener firstModelLogits) {
+        if (routing.size() != models.size()) {
+            throw new IllegalArgumentException(models.size() + " models but " + routing.size()
+                    + " routing listeners");
+        }
+        return scoreSteps(sequences, routing, firstModelLogits);
+    }
+
+    private List<List<SequenceScore>> scoreSteps(List<int[]> sequences, List<? extends Consumer<LayerRouting>> routing,
+                                                StepLogitsListener firstModelLogits) {
         for (int i = 0; i < sequences.size(); i++) {
             if (sequences.get(i).length == 0) {
                 throw new IllegalArgumentException("sequence " + i + " is empty");
             }
         }
-        List<SequenceScore> scores = new ArrayList<>();
+        List<List<SequenceScore>> scores = new ArrayList<>();
+        models.forEach(m -> scores.add(new ArrayList<>()));
         int next = 0;
         while (next < sequences.size()) {
             int end = packEnd(sequences, next);
             List<int[]> step = sequences.subList(next, end);
-            StepOutput out = run(model, step);
-            out.routing().forEach(routing);
-            logits.accept(next, step, out);
             StepOutput ref = reference == null ? null : run(reference, step);
-            int row = 0;
-            for (int[] tokens : step) {
-                scores.add(score(tokens, out, ref, row));
-                row += tokens.length;
+            for (int m = 0; m < models.size(); m++) {
+                StepOutput out = models.get(m) == reference ? ref : run(models.get(m), step);
+                out.routing().forEach(routing.get(m));
+                if (m == 0) {
+                    firstModelLogits.accept(next, step, out);
+                }
+                int row = 0;
+                for (int[] tokens : step) {
+                    scores.get(m).add(score(tokens, out, ref, row));
+                    row += tokens.length;
+                }
             }
             next = end;
         }

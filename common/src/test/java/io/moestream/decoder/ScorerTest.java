@@ -147,6 +147,43 @@ class ScorerTest {
         }
     }
 
+    /**
+     * Several models scored at once over the same packed steps give each model what scoring it alone
+     * beside the reference gives, the reference itself among them included.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void scoringSeveralModelsAtOnceGivesEachItsOwnScores(ConformanceCase fixture) {
+        try (DecoderEngine engine = DecoderEngine.load(fixture.directory(), new JavaBackend())) {
+            DecoderModel reference = Models.dropless(engine);
+            DecoderModel dropping = Models.tokenDrop(engine, 0.5, 2);
+            List<RoutingStats> aloneRouting = new ArrayList<>();
+            List<SequenceScore> alone = new Scorer(Models.tokenDrop(engine, 0.5, 2), Models.dropless(engine),
+                    STEP_TOKENS, 0).score(fixture.prompts(), r -> aloneRouting.add(r.routing().stats()), (f, s, o) -> { });
+            List<RoutingStats> eachRouting = new ArrayList<>();
+            List<Integer> firsts = new ArrayList<>();
+            List<List<SequenceScore>> each = new Scorer(List.of(dropping, reference), reference, STEP_TOKENS, 0)
+                    .scoreEach(fixture.prompts(), List.of(r -> eachRouting.add(r.routing().stats()), r -> { }),
+                            (f, s, o) -> firsts.add(f));
+
+            assertThat(each).hasSize(2);
+            assertThat(firsts).containsExactly(0);
+            assertThat(eachRouting).isEqualTo(aloneRouting);
+            for (int p = 0; p < alone.size(); p++) {
+                SequenceScore.Comparison expected = alone.get(p).comparison();
+                SequenceScore.Comparison got = each.get(0).get(p).comparison();
+                assertThat(each.get(0).get(p).logprobs()).containsExactly(alone.get(p).logprobs());
+                assertThat(got.referenceLogprobs()).containsExactly(expected.referenceLogprobs());
+                assertThat(got.klSum()).isEqualTo(expected.klSum());
+                assertThat(got.top1Agreements()).isEqualTo(expected.top1Agreements());
+                SequenceScore self = each.get(1).get(p);
+                assertThat(self.comparison().klSum()).isZero();
+                assertThat(self.comparison().top1Agreements()).isEqualTo(self.predicted());
+                assertThat(self.logprobs()).containsExactly(expected.referenceLogprobs());
+            }
+        }
+    }
+
     /** {@code log softmax(logits)[token]} of one row of the reference's logits, in double. */
     private static double referenceLogprob(ConformanceCase fixture, int from, int token) {
         float[] logits = fixture.logits();
