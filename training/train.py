@@ -1,0 +1,181 @@
+"""Trains the small OLMoE model on the corpus-tokens output and exports it (see TRAINING.md).
+
+Run with Debian's interpreter, which has python3-torch: /usr/bin/python3 training/train.py ...
+(a pyenv python3 earlier on PATH has no torch).
+
+Batches are windows of context+1 tokens at offsets drawn uniformly over the five domains' train
+streams laid end to end (each domain weighted by its size), from a generator seeded by (seed,
+step): a run resumed from a checkpoint sees the same batches as one that never stopped.
+"""
+
+import argparse
+import csv
+import json
+import datetime
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import export
+from olmoe import Olmoe, load_balancing_loss, router_z_loss
+
+DOMAINS = ("code", "government", "literature", "recipes", "reference")
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default="training/data", help="corpus-tokens output directory")
+    p.add_argument("--run", default="training/run", help="checkpoint and log directory")
+    p.add_argument("--model-out", default="models/olmoe-corpus")
+    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--experts", type=int, default=16)
+    p.add_argument("--top-k", type=int, default=2)
+    p.add_argument("--intermediate", type=int, default=128, help="each expert's hidden width")
+    p.add_argument("--context", type=int, default=256)
+    p.add_argument("--batch", type=int, default=16, help="sequences per step")
+    p.add_argument("--steps", type=int, required=True)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--min-lr-ratio", type=float, default=0.1, help="cosine floor, a share of --lr")
+    p.add_argument("--weight-decay", type=float, default=0.1)
+    p.add_argument("--aux-coef", type=float, default=0.01, help="load-balancing loss coefficient")
+    p.add_argument("--z-coef", type=float, default=0.001, help="router z-loss coefficient")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--log-every", type=int, default=10)
+    p.add_argument("--checkpoint-minutes", type=float, default=10)
+    p.add_argument("--stop-at", help="UTC HH:MM: checkpoint and stop there even if steps remain")
+    return p.parse_args()
+
+
+def model_config(args, vocab_size, eos, pad):
+    return {
+        "vocab_size": vocab_size,
+        "hidden_size": args.hidden,
+        "num_hidden_layers": args.layers,
+        "num_attention_heads": args.heads,
+        "num_experts": args.experts,
+        "num_experts_per_tok": args.top_k,
+        "intermediate_size": args.intermediate,
+        "max_position_embeddings": args.context,
+        "rms_norm_eps": 1e-5,
+        "rope_theta": 10000.0,
+        "initializer_range": 0.02,
+        "router_aux_loss_coef": args.aux_coef,
+        "router_z_loss_coef": args.z_coef,
+        "eos_token_id": eos,
+        "pad_token_id": pad,
+    }
+
+
+def learning_rate(args, step):
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    progress = (step - args.warmup) / max(1, args.steps - args.warmup)
+    floor = args.lr * args.min_lr_ratio
+    return floor + (args.lr - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def batch(stream, args, step):
+    generator = torch.Generator().manual_seed(args.seed * 1_000_003 + step)
+    starts = torch.randint(0, len(stream) - args.context - 1, (args.batch,), generator=generator)
+    return stream[starts.unsqueeze(1) + torch.arange(args.context + 1)]
+
+
+def losses(model, ids, experts):
+    logits, routing = model(ids[:, :-1])
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+    aux = torch.stack([load_balancing_loss(lg, ch, experts) for lg, ch in routing]).mean()
+    z = torch.stack([router_z_loss(lg) for lg, _ in routing]).mean()
+    return ce, aux, z
+
+
+def save_checkpoint(path, model, optimizer, step, elapsed):
+    temporary = path + ".tmp"
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                "elapsed": elapsed}, temporary)
+    os.replace(temporary, path)
+
+
+def past(stop_at):
+    if stop_at is None:
+        return False
+    now = datetime.datetime.now(datetime.timezone.utc)
+    hour, minute = map(int, stop_at.split(":"))
+    return (now.hour, now.minute) >= (hour, minute)
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    os.makedirs(args.run, exist_ok=True)
+    with open(os.path.join(args.data, "split.json")) as f:
+        split = json.load(f)
+    stream = torch.from_numpy(np.concatenate(
+        [np.fromfile(os.path.join(args.data, f"{d}.train.bin"), dtype="<u2") for d in DOMAINS]).astype(np.int64))
+    cfg = model_config(args, split["vocab_size"], split["eos_token_id"], split["eos_token_id"] + 1)
+    model = Olmoe(cfg)
+    model.init_weights(torch.Generator().manual_seed(args.seed))
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95))
+    checkpoint = os.path.join(args.run, "checkpoint.pt")
+    step, elapsed = 0, 0.0
+    if os.path.exists(checkpoint):
+        state = torch.load(checkpoint)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, elapsed = state["step"], state["elapsed"]
+        print(f"resumed at step {step} ({elapsed:.0f} s trained)", flush=True)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"{params:,} parameters, {len(stream):,} train tokens, {args.batch * args.context:,} tokens/step",
+          flush=True)
+    log_path = os.path.join(args.run, "loss.csv")
+    new_log = not os.path.exists(log_path) or step == 0
+    log = open(log_path, "w" if new_log else "a", newline="")
+    writer = csv.writer(log)
+    if new_log:
+        writer.writerow(["step", "tokens", "lr", "loss", "aux_loss", "z_loss", "elapsed_s"])
+    model.train()
+    started, last_save = time.time() - elapsed, time.time()
+    sums = np.zeros(3)
+    while step < args.steps and not past(args.stop_at):
+        lr = learning_rate(args, step)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        ce, aux, z = losses(model, batch(stream, args, step), args.experts)
+        loss = ce + args.aux_coef * aux + args.z_coef * z
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        sums += [ce.item(), aux.item(), z.item()]
+        if step % args.log_every == 0:
+            mean = sums / args.log_every
+            sums[:] = 0
+            now = time.time() - started
+            writer.writerow([step, step * args.batch * args.context, f"{lr:.6g}", f"{mean[0]:.4f}", f"{mean[1]:.4f}",
+                             f"{mean[2]:.4f}", f"{now:.1f}"])
+            log.flush()
+            print(f"step {step:6d}  loss {mean[0]:.4f}  aux {mean[1]:.3f}  z {mean[2]:.3f}  lr {lr:.2e}  "
+                  f"{step * args.batch * args.context / now:,.0f} tok/s  {now:.0f} s", flush=True)
+        if time.time() - last_save > args.checkpoint_minutes * 60:
+            save_checkpoint(checkpoint, model, optimizer, step, time.time() - started)
+            last_save = time.time()
+    save_checkpoint(checkpoint, model, optimizer, step, time.time() - started)
+    export.save(model, cfg, args.model_out, args.data)
+    print(f"stopped at step {step} of {args.steps} after {time.time() - started:.0f} s; exported to {args.model_out}",
+          flush=True)
+
+
+if __name__ == "__main__":
+    main()
