@@ -3,6 +3,13 @@
 Run with Debian's interpreter, which has python3-torch: /usr/bin/python3 training/train.py ...
 (a pyenv python3 earlier on PATH has no torch).
 
+Learning rate: linear warmup, constant, then a cosine decay to --min-lr-ratio over the last
+--decay-share of the steps (warmup-stable-decay). The machine is shared, so the steps that fit
+before a deadline are not known in advance: with --decay-at HH:MM (UTC), a run still in its
+constant phase then starts its decay at once, over --decay-share / (1 - --decay-share) of the
+steps done so far, and logs the --steps that reproduce it with no deadline. The schedule is a
+function of the step and --steps alone, so that command reproduces the run.
+
 Batches are windows of context+1 tokens at offsets drawn uniformly over the five domains' train
 streams laid end to end (each domain weighted by its size), from a generator seeded by (seed,
 step): a run resumed from a checkpoint sees the same batches as one that never stopped.
@@ -43,6 +50,8 @@ def parse_args():
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--min-lr-ratio", type=float, default=0.1, help="cosine floor, a share of --lr")
+    p.add_argument("--decay-share", type=float, default=0.2, help="share of the steps spent in the cosine decay")
+    p.add_argument("--decay-at", help="UTC HH:MM: start the decay there if it has not started (see above)")
     p.add_argument("--weight-decay", type=float, default=0.1)
     p.add_argument("--aux-coef", type=float, default=0.01, help="load-balancing loss coefficient")
     p.add_argument("--z-coef", type=float, default=0.001, help="router z-loss coefficient")
@@ -74,12 +83,30 @@ def model_config(args, vocab_size, eos, pad):
     }
 
 
-def learning_rate(args, step):
+def decay_start(args, steps):
+    return steps - round(args.decay_share * steps)
+
+
+def learning_rate(args, step, steps):
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
-    progress = (step - args.warmup) / max(1, args.steps - args.warmup)
+    start = decay_start(args, steps)
+    if step < start:
+        return args.lr
+    progress = (step - start) / max(1, steps - start)
     floor = args.lr * args.min_lr_ratio
     return floor + (args.lr - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def shortened_steps(args, step):
+    """The --steps whose decay starts at this step: step / (1 - decay share), rounded so that
+    decay_start of it is exactly this step."""
+    steps = round(step / (1 - args.decay_share))
+    while decay_start(args, steps) < step:
+        steps += 1
+    while decay_start(args, steps) > step:
+        steps -= 1
+    return steps
 
 
 def batch(stream, args, step):
@@ -96,9 +123,9 @@ def losses(model, ids, experts):
     return ce, aux, z
 
 
-def save_checkpoint(path, model, optimizer, step, elapsed):
+def save_checkpoint(path, model, optimizer, step, steps, elapsed):
     temporary = path + ".tmp"
-    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step, "steps": steps,
                 "elapsed": elapsed}, temporary)
     os.replace(temporary, path)
 
@@ -128,13 +155,13 @@ def main():
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
                                    {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95))
     checkpoint = os.path.join(args.run, "checkpoint.pt")
-    step, elapsed = 0, 0.0
+    step, steps, elapsed = 0, args.steps, 0.0
     if os.path.exists(checkpoint):
         state = torch.load(checkpoint)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        step, elapsed = state["step"], state["elapsed"]
-        print(f"resumed at step {step} ({elapsed:.0f} s trained)", flush=True)
+        step, steps, elapsed = state["step"], state["steps"], state["elapsed"]
+        print(f"resumed at step {step} of {steps} ({elapsed:.0f} s trained)", flush=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"{params:,} parameters, {len(stream):,} train tokens, {args.batch * args.context:,} tokens/step",
           flush=True)
@@ -147,8 +174,12 @@ def main():
     model.train()
     started, last_save = time.time() - elapsed, time.time()
     sums = np.zeros(3)
-    while step < args.steps and not past(args.stop_at):
-        lr = learning_rate(args, step)
+    while step < steps and not past(args.stop_at):
+        if past(args.decay_at) and step < decay_start(args, steps):
+            steps = shortened_steps(args, step)
+            print(f"--decay-at reached: decay starts at step {step}, the run ends at step {steps};"
+                  f" reproduce with --steps {steps} and no --decay-at", flush=True)
+        lr = learning_rate(args, step, steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
         ce, aux, z = losses(model, batch(stream, args, step), args.experts)
@@ -169,11 +200,11 @@ def main():
             print(f"step {step:6d}  loss {mean[0]:.4f}  aux {mean[1]:.3f}  z {mean[2]:.3f}  lr {lr:.2e}  "
                   f"{step * args.batch * args.context / now:,.0f} tok/s  {now:.0f} s", flush=True)
         if time.time() - last_save > args.checkpoint_minutes * 60:
-            save_checkpoint(checkpoint, model, optimizer, step, time.time() - started)
+            save_checkpoint(checkpoint, model, optimizer, step, steps, time.time() - started)
             last_save = time.time()
-    save_checkpoint(checkpoint, model, optimizer, step, time.time() - started)
+    save_checkpoint(checkpoint, model, optimizer, step, steps, time.time() - started)
     export.save(model, cfg, args.model_out, args.data)
-    print(f"stopped at step {step} of {args.steps} after {time.time() - started:.0f} s; exported to {args.model_out}",
+    print(f"stopped at step {step} of {steps} after {time.time() - started:.0f} s; exported to {args.model_out}",
           flush=True)
 
 
