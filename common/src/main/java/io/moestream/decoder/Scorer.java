@@ -1,6 +1,7 @@
 package io.moestream.decoder;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -93,9 +94,11 @@ public final class Scorer {
         while (next < sequences.size()) {
             int end = packEnd(sequences, next);
             List<int[]> step = sequences.subList(next, end);
-            StepOutput ref = reference == null ? null : run(reference, step);
+            StepOutput refOutput = reference == null ? null : run(reference, step);
+            // With several models, each row's reference distribution serves them all: it is kept, not redone.
+            ReferenceRows ref = refOutput == null ? null : new ReferenceRows(refOutput, models.size() > 1);
             for (int m = 0; m < models.size(); m++) {
-                StepOutput out = models.get(m) == reference ? ref : run(models.get(m), step);
+                StepOutput out = models.get(m) == reference ? refOutput : run(models.get(m), step);
                 out.routing().forEach(routing.get(m));
                 if (m == 0) {
                     firstModelLogits.accept(next, step, out);
@@ -137,7 +140,7 @@ public final class Scorer {
         return m.step(chunks, sourceRank, LogitRows.ALL);
     }
 
-    private static SequenceScore score(int[] tokens, StepOutput out, StepOutput ref, int firstRow) {
+    private static SequenceScore score(int[] tokens, StepOutput out, ReferenceRows ref, int firstRow) {
         int vocab = out.vocab();
         double[] logprobs = new double[tokens.length];
         double[] refLogprobs = ref == null ? null : new double[tokens.length];
@@ -145,14 +148,14 @@ public final class Scorer {
         double kl = 0;
         int agree = 0;
         for (int i = 1; i < tokens.length; i++) {
-            int from = (firstRow + i - 1) * vocab;
-            double[] logP = LogSoftmax.of(out.logits(), from, vocab);
+            int row = firstRow + i - 1;
+            double[] logP = LogSoftmax.of(out.logits(), row * vocab, vocab);
             logprobs[i] = logP[tokens[i]];
             if (ref != null) {
-                double[] logQ = LogSoftmax.of(ref.logits(), from, vocab);
+                double[] logQ = ref.logSoftmax(row);
                 refLogprobs[i] = logQ[tokens[i]];
                 kl += LogSoftmax.klDivergence(logQ, logP);
-                if (LogSoftmax.argmax(out.logits(), from, vocab) == LogSoftmax.argmax(ref.logits(), from, vocab)) {
+                if (LogSoftmax.argmax(out.logits(), row * vocab, vocab) == ref.argmax(row)) {
                     agree++;
                 }
             }
@@ -161,5 +164,41 @@ public final class Scorer {
             refLogprobs[0] = Double.NaN;
         }
         return new SequenceScore(tokens, logprobs, ref == null ? null : new SequenceScore.Comparison(refLogprobs, kl, agree));
+    }
+
+    /** The reference's output of one step and, row by row, its log-softmax and argmax, kept when asked to. */
+    private static final class ReferenceRows {
+        private final StepOutput output;
+        private final double[][] logSoftmax;
+        private final int[] argmax;
+
+        ReferenceRows(StepOutput output, boolean keep) {
+            this.output = output;
+            this.logSoftmax = keep ? new double[output.rows()][] : null;
+            this.argmax = keep ? new int[output.rows()] : null;
+            if (keep) {
+                Arrays.fill(argmax, -1);
+            }
+        }
+
+        double[] logSoftmax(int row) {
+            if (logSoftmax == null) {
+                return LogSoftmax.of(output.logits(), row * output.vocab(), output.vocab());
+            }
+            if (logSoftmax[row] == null) {
+                logSoftmax[row] = LogSoftmax.of(output.logits(), row * output.vocab(), output.vocab());
+            }
+            return logSoftmax[row];
+        }
+
+        int argmax(int row) {
+            if (argmax == null) {
+                return LogSoftmax.argmax(output.logits(), row * output.vocab(), output.vocab());
+            }
+            if (argmax[row] < 0) {
+                argmax[row] = LogSoftmax.argmax(output.logits(), row * output.vocab(), output.vocab());
+            }
+            return argmax[row];
+        }
     }
 }
