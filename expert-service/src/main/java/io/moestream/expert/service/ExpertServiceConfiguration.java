@@ -81,6 +81,21 @@ class ExpertServiceConfiguration {
         try (Admin client = Admin.create(admin.getConfigurationProperties())) {
             TopicSetup.ensure(client, moe.topics().all(experts.layout()), TOPIC_SETUP_TIMEOUT);
         }
+        fencePredecessor(template);
         return new DispatchListener(moe.topics(), experts, moe.wireType(), compute, metrics, template);
+    }
+
+    /**
+     * A predecessor killed inside a transaction left its consumed offsets pending in that transaction: the
+     * group's offsets stay "unstable", and the listener's first fetch of them waits, until the transaction
+     * ends. The broker aborts it as soon as a producer with the same transactional id initialises, which
+     * Spring otherwise does only at the first transaction, after that fetch: so one is initialised (and
+     * cached for the listener) before the container starts.
+     */
+    private static void fencePredecessor(KafkaTemplate<byte[], byte[]> template) {
+        long start = System.nanoTime();
+        template.getProducerFactory().createProducer().close();
+        LOG.info("transactional producer initialised in {} ms, fencing any predecessor's open transaction",
+                (System.nanoTime() - start) / 1_000_000);
     }
 }
