@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,10 +37,14 @@ final class Deployment implements AutoCloseable {
     private static final Map<PipelineService.Role, Integer> HEAP_MB = Map.of(PipelineService.Role.GATEWAY, 512,
             PipelineService.Role.ROUTER, 384, PipelineService.Role.EXPERT, 384);
     private static final int SERVICE_PORT_OFFSET = 10;
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path work;
     private final KafkaCluster cluster;
     private final List<PipelineService> services = new ArrayList<>();
+    /** Per role, the first start of one of its services, which writes the class data archive they all map. */
+    private final Map<PipelineService.Role, PipelineService> trainingRuns = new EnumMap<>(PipelineService.Role.class);
+    private final Map<PipelineService.Role, ClassDataArchive> archives = new EnumMap<>(PipelineService.Role.class);
     private final Path modelDir;
     private final MoeSettings settings;
     private final GatewaySettings gatewaySettings;
@@ -60,9 +66,13 @@ final class Deployment implements AutoCloseable {
                 throw new IllegalArgumentException(compose.file() + " has no service with image moe-stream/"
                         + role.component());
             }
-            Path jar = execJar(repository, role);
+            ClassDataArchive archive = ClassDataArchive.extract(execJar(repository, role),
+                    work.resolve("jars").resolve(role.component()));
+            archives.put(role, archive);
+            trainingRuns.put(role, service(declared.get(0), role, declared.get(0).name() + "-cds-training",
+                    archive.trainingFlags(), archive.jar(), port));
             for (ComposeFile.Service service : declared) {
-                services.add(service(service, role, jar, port++));
+                services.add(service(service, role, service.name(), archive.flags(), archive.jar(), port++));
             }
         }
         PipelineService router = services(PipelineService.Role.ROUTER).get(0);
@@ -71,7 +81,8 @@ final class Deployment implements AutoCloseable {
         generateModel(shell);
     }
 
-    private PipelineService service(ComposeFile.Service declared, PipelineService.Role role, Path jar, int port) {
+    private PipelineService service(ComposeFile.Service declared, PipelineService.Role role, String name,
+                                    List<String> flags, Path jar, int port) {
         Map<String, String> environment = new LinkedHashMap<>(declared.environment());
         environment.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrapServers());
         environment.put("MOE_MODEL_DIR", modelDir.toString());
@@ -89,8 +100,8 @@ final class Deployment implements AutoCloseable {
         processEnvironment.putAll(environment);
         int rank = role == PipelineService.Role.EXPERT
                 ? Integer.parseInt(environment.getOrDefault("MOE_EXPERT_RANK", "0")) : -1;
-        return new PipelineService(role, rank, port, environment, new ChildProcess(declared.name(), JvmCommand.jar(
-                HEAP_MB.get(role), tmp, jar), processEnvironment, work.resolve(declared.name() + ".log")));
+        return new PipelineService(role, rank, port, environment, new ChildProcess(name, JvmCommand.jar(
+                HEAP_MB.get(role), tmp, flags, jar), processEnvironment, work.resolve(name + ".log")));
     }
 
     private static Path execJar(Path repository, PipelineService.Role role) {
@@ -121,13 +132,30 @@ final class Deployment implements AutoCloseable {
         return specName.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
-    /** Starts the cluster, creates every topic with three replicas, then starts the services together, as compose. */
+    /**
+     * Starts the cluster, creates every topic with three replicas, writes the class data archives, then starts
+     * the services together, as compose.
+     */
     void start(Duration timeout) {
         cluster.start(timeout);
         ModelConfig model = ModelConfig.read(modelDir).orElseThrow();
         TopicLayout layout = new TopicLayout(settings.ranks(), model.numExperts(),
                 model.sharedExpert() == SharedExpertKind.NONE ? 0 : 1, 1);
         cluster.createReplicated(new GatewayTopics(settings.topics()).all(layout), timeout);
+        startTogether(trainingRuns.values(), timeout);
+        // A clean exit writes the archive, as a rolling restart would end the first run of a deployment.
+        trainingRuns.values().forEach(run -> run.process().signal(ChildProcess.Signal.TERM));
+        trainingRuns.values().forEach(run -> run.process().awaitExit(SHUTDOWN_TIMEOUT));
+        archives.forEach((role, archive) -> {
+            if (!Files.isRegularFile(archive.archive())) {
+                throw new IllegalStateException("the first run of " + role.component() + " wrote no class data archive "
+                        + archive.archive() + "; see " + trainingRuns.get(role).process().log());
+            }
+        });
+        startTogether(services, timeout);
+    }
+
+    private static void startTogether(Collection<PipelineService> services, Duration timeout) {
         services.forEach(s -> s.process().start());
         CompletableFuture.allOf(services.stream()
                 .map(s -> CompletableFuture.runAsync(() -> s.awaitReady(timeout))).toArray(CompletableFuture[]::new))
@@ -160,12 +188,14 @@ final class Deployment implements AutoCloseable {
         List<Path> logs = new ArrayList<>();
         cluster.nodes().forEach(n -> logs.add(n.log()));
         services.forEach(s -> logs.add(s.process().log()));
+        trainingRuns.values().forEach(s -> logs.add(s.process().log()));
         return logs;
     }
 
     /** Services first, so that none of them spends its last seconds retrying a broker that is gone. */
     @Override
     public void close() {
+        trainingRuns.values().forEach(PipelineService::close);
         services.forEach(PipelineService::close);
         cluster.close();
     }

@@ -23,9 +23,15 @@ final class JvmCommand {
     private JvmCommand() {
     }
 
-    /** {@code java <flags> -jar <jar>}. */
-    static List<String> jar(int heapMb, Path tmpDir, Path jar) {
+    /** The JDK's launcher, the one the harness runs on. */
+    static Path java() {
+        return JAVA;
+    }
+
+    /** {@code java <flags> <extra> -jar <jar>}. */
+    static List<String> jar(int heapMb, Path tmpDir, List<String> extra, Path jar) {
         List<String> command = base(heapMb, tmpDir);
+        command.addAll(extra);
         command.add("-jar");
         command.add(jar.toString());
         return command;
