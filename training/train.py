@@ -45,10 +45,10 @@ def parse_args():
     p.add_argument("--top-k", type=int, default=2)
     p.add_argument("--intermediate", type=int, default=128, help="each expert's hidden width")
     p.add_argument("--context", type=int, default=256)
-    p.add_argument("--batch", type=int, default=16, help="sequences per step")
+    p.add_argument("--batch", type=int, default=8, help="sequences per step")
     p.add_argument("--steps", type=int, required=True)
-    p.add_argument("--warmup", type=int, default=200)
-    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--lr", type=float, default=2.5e-3)
     p.add_argument("--min-lr-ratio", type=float, default=0.1, help="cosine floor, a share of --lr")
     p.add_argument("--decay-share", type=float, default=0.2, help="share of the steps spent in the cosine decay")
     p.add_argument("--decay-at", help="UTC HH:MM: start the decay there if it has not started (see above)")
@@ -60,6 +60,8 @@ def parse_args():
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--checkpoint-minutes", type=float, default=10)
     p.add_argument("--stop-at", help="UTC HH:MM: checkpoint and stop there even if steps remain")
+    p.add_argument("--export-only", action="store_true",
+                   help="export the checkpoint in --run to --model-out and stop (a look at a run in progress)")
     return p.parse_args()
 
 
@@ -162,6 +164,10 @@ def main():
         optimizer.load_state_dict(state["optimizer"])
         step, steps, elapsed = state["step"], state["steps"], state["elapsed"]
         print(f"resumed at step {step} of {steps} ({elapsed:.0f} s trained)", flush=True)
+    if args.export_only:
+        export.save(model, cfg, args.model_out, args.data)
+        print(f"exported step {step} of {steps} to {args.model_out}", flush=True)
+        return
     params = sum(p.numel() for p in model.parameters())
     print(f"{params:,} parameters, {len(stream):,} train tokens, {args.batch * args.context:,} tokens/step",
           flush=True)

@@ -1,0 +1,36 @@
+"""The loss curve of a run: /usr/bin/python3 training/plot.py training/loss.csv training/loss.png"""
+
+import csv
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main(source, target):
+    with open(source) as f:
+        rows = list(csv.DictReader(f))
+    tokens = [int(r["tokens"]) / 1e6 for r in rows]
+    fig, (loss_axis, aux_axis) = plt.subplots(2, 1, figsize=(7, 6), sharex=True,
+                                              gridspec_kw={"height_ratios": [3, 1]})
+    loss_axis.plot(tokens, [float(r["loss"]) for r in rows], label="training cross-entropy (mean of 10 steps)")
+    loss_axis.set_ylabel("nats / token")
+    loss_axis.grid(alpha=0.3)
+    loss_axis.legend()
+    lr_axis = loss_axis.twinx()
+    lr_axis.plot(tokens, [float(r["lr"]) for r in rows], color="grey", linestyle=":", label="learning rate")
+    lr_axis.set_ylabel("learning rate")
+    aux_axis.plot(tokens, [float(r["aux_loss"]) for r in rows], color="tab:orange",
+                  label="load-balancing loss (top-k = perfectly balanced)")
+    aux_axis.set_xlabel("training tokens (millions)")
+    aux_axis.grid(alpha=0.3)
+    aux_axis.legend()
+    fig.suptitle("olmoe-corpus training")
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
