@@ -121,11 +121,32 @@ public record RoutingManifest(String batchId, int sourceRank, long createdAtMill
                 || Arrays.stream(slotKind).anyMatch(k -> k < 0 || k >= SlotKind.values().length)) {
             throw in.error("inconsistent slot arrays for " + tokens + " tokens");
         }
+        // Reassembly indexes by these and multiplies outputs by these: a forged or corrupt manifest must fail here,
+        // not as an index out of bounds or NaN outputs later.
+        for (int t = 0; t < tokens; t++) {
+            if (slotStart[t + 1] < slotStart[t] || dropped.length > t && dropped[t] < 0) {
+                throw in.error("token " + t + " has slots " + slotStart[t] + ".." + slotStart[t + 1] + " and "
+                        + (dropped.length > t ? dropped[t] : "no") + " dropped");
+            }
+        }
+        if (sharedExperts < 0) {
+            throw in.error(sharedExperts + " shared experts");
+        }
+        requireFinite(in, "slot weight", slotWeight);
+        requireFinite(in, "shared-expert scale", sharedScale);
         try {
             return new RoutingManifest(batchId, sourceRank, createdAt, requests, tokens, policy, capacityFactor,
                     capacity, slotStart, slotExpert, slotKind, slotWeight, dropped, sharedExperts, sharedScale);
         } catch (IllegalArgumentException e) {
             throw in.error(e.getMessage());
+        }
+    }
+
+    private static void requireFinite(WireReader in, String what, double[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Double.isFinite(values[i])) {
+                throw in.error(what + " " + i + " is " + values[i] + ", expected a finite number");
+            }
         }
     }
 }

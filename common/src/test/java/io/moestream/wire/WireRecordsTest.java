@@ -109,6 +109,30 @@ class WireRecordsTest {
     }
 
     @Test
+    void manifestsThatReassemblyCouldNotUseFailToDecode() {
+        List<RequestSpan> spans = List.of(new RequestSpan("a", 0, 2, 0, 2));
+        RoutingManifest decreasing = new RoutingManifest("m", 0, 0, spans, 2, "token-drop", Double.NaN, -1,
+                new int[] {0, 2, 1}, new int[] {3}, new int[1], new double[] {.5}, new int[2], 0, new double[0]);
+        assertThatThrownBy(() -> RoutingManifest.fromBytes(decreasing.toBytes()))
+                .isInstanceOf(WireFormatException.class).hasMessageContaining("token 1 has slots 2..1");
+        RoutingManifest nan = new RoutingManifest("m", 0, 0, spans, 2, "token-drop", Double.NaN, -1,
+                new int[] {0, 1, 2}, new int[] {3, 4}, new int[2], new double[] {.5, Double.NaN}, new int[2], 0,
+                new double[0]);
+        assertThatThrownBy(() -> BatchPart.fromBytes(nan.toBytes()))
+                .isInstanceOf(WireFormatException.class).hasMessageContaining("slot weight 1 is NaN");
+        RoutingManifest infiniteScale = new RoutingManifest("m", 0, 0, spans, 2, "token-drop", Double.NaN, -1,
+                new int[] {0, 1, 2}, new int[] {3, 4}, new int[2], new double[] {.5, .5}, new int[2], 1,
+                new double[] {1, Double.POSITIVE_INFINITY});
+        assertThatThrownBy(() -> BatchPart.fromBytes(infiniteScale.toBytes()))
+                .isInstanceOf(WireFormatException.class).hasMessageContaining("shared-expert scale 1 is Infinity");
+        RoutingManifest negativeDrops = new RoutingManifest("m", 0, 0, spans, 2, "token-drop", Double.NaN, -1,
+                new int[] {0, 1, 2}, new int[] {3, 4}, new int[2], new double[] {.5, .5}, new int[] {0, -4}, 0,
+                new double[0]);
+        assertThatThrownBy(() -> BatchPart.fromBytes(negativeDrops.toBytes()))
+                .isInstanceOf(WireFormatException.class).hasMessageContaining("token 1 has slots 1..2 and -4 dropped");
+    }
+
+    @Test
     void inconsistentRecordsAreRefusedWhenBuilt() {
         assertThatThrownBy(() -> new TokenBatch("b", 0, 0, List.of(), 4, new float[6]))
                 .hasMessageContaining("not a whole number of rows of 4");
