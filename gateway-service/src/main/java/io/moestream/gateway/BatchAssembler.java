@@ -84,6 +84,11 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
                     "undecodable expert-outputs record: " + e.getMessage());
             return;
         }
+        String unusable = part instanceof ExpertRows rows ? unusable(rows) : null;
+        if (unusable != null) {
+            deadLetter(record.key(), received, "expert-outputs-invalid", unusable);
+            return;
+        }
         String batchId = part.batchId();
         byte[] stored = headers.get(batchId);
         PendingBatch pending = stored == null ? PendingBatch.startedAt(context.currentSystemTimeMs())
@@ -169,8 +174,10 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
         List<KeyValue<String, PendingBatch.Received>> stored = parts(batchId);
         if (!pending.hasManifest()) {
             stored.forEach(p -> deadLetter(key(batchId), p.value, "expert-outputs-orphaned",
-                    "no routing manifest for batch " + batchId + " within " + deadlineMs
-                            + " ms: rows of a batch already completed, or the manifest was lost"));
+                    BatchReassembly.expertName(((ExpertRows) BatchPart.fromBytes(p.value.value())).expert())
+                            + " sent rows for batch " + batchId + ", which got no routing manifest within "
+                            + deadlineMs + " ms: a duplicate or stale output of a batch already completed (dropped),"
+                            + " rows of a batch no router routed, or the manifest was lost"));
             forget(batchId, stored);
             return;
         }
@@ -208,6 +215,25 @@ final class BatchAssembler implements Processor<byte[], byte[], byte[], byte[]> 
     private void forget(String batchId, List<KeyValue<String, PendingBatch.Received>> stored) {
         stored.forEach(p -> parts.delete(p.key));
         headers.delete(batchId);
+    }
+
+    /**
+     * Why rows can be combined into no batch of this layer, whatever its manifest: another hidden size, or a
+     * value that is not finite (it would turn the tokens' outputs into NaN); {@code null} when they can.
+     */
+    private String unusable(ExpertRows rows) {
+        String what = BatchReassembly.expertName(rows.expert()) + " sent rows for batch " + rows.batchId();
+        if (rows.hidden() != hidden) {
+            return what + " of hidden size " + rows.hidden() + ", the layer has " + hidden;
+        }
+        float[] values = rows.rows();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return what + " with the non-finite value " + values[i] + " for token " + rows.tokens()[i / hidden]
+                        + " at column " + i % hidden;
+            }
+        }
+        return null;
     }
 
     /** Whether the rows are new and fit the manifest; rows that do not fit are dead-lettered. */

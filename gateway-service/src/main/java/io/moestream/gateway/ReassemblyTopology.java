@@ -28,7 +28,7 @@ final class ReassemblyTopology {
     static final String FINISHED_STORE = "gateway-requests-finished";
 
     /** Topic and sink names the processors forward to. */
-    record Names(String expertOutputs, String piecesSink, String resultsSink, String deadLetterSink) {
+    record Names(String expertOutputs, String requests, String piecesSink, String resultsSink, String deadLetterSink) {
     }
 
     private ReassemblyTopology() {
@@ -36,7 +36,7 @@ final class ReassemblyTopology {
 
     static Topology build(Topics topics, GatewayTopics gatewayTopics, int hidden, GatewaySettings settings,
                           DeadLetters deadLetters, GatewayMetrics metrics) {
-        Names names = new Names(topics.expertOutputs(), "pieces", "results", "dead-letter");
+        Names names = new Names(topics.expertOutputs(), gatewayTopics.requests(), "pieces", "results", "dead-letter");
         ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
         ByteArraySerializer bytesOut = new ByteArraySerializer();
         Topology topology = new Topology();

@@ -127,10 +127,7 @@ final class RequestAssembler implements Processor<byte[], byte[], byte[], byte[]
         for (KeyValue<String, RequestState> entry : expired) {
             RequestState state = entry.value;
             if (!state.isRegistered()) {
-                // The gateway registers a request before sending its first token, so pieces without a
-                // registration are leftovers of a request that already ended (timed out): no second result.
-                LOG.warn("dropping late outputs of request {}, which already ended", entry.key);
-                store.delete(entry.key);
+                unknown(entry.key, state, now);
                 continue;
             }
             String error = (state.tokens() - state.received()) + " of " + state.tokens()
@@ -138,6 +135,23 @@ final class RequestAssembler implements Processor<byte[], byte[], byte[], byte[]
             LOG.warn("request {} failed: {}", entry.key, error);
             finish(entry.key, state, "error", error, null);
         }
+    }
+
+    /**
+     * Outputs of a request no gateway registered within the request time-out: the gateway registers a request
+     * before sending its first token, and a request that ended is in {@code finished}, so its token batch or
+     * routing manifest came from elsewhere (a broken peer, a replayed or forged record). No result: the sender
+     * learns why from the dead letter, under the request id its records named.
+     */
+    private void unknown(String id, RequestState state, long now) {
+        String reason = "outputs of " + state.received() + " tokens came back for request " + id + ", which no "
+                + "gateway registered within " + requestTimeoutMs + " ms: its token batch or routing manifest was "
+                + "not written by a gateway";
+        LOG.warn("request {}: {}", id, reason);
+        ProducerRecord<byte[], byte[]> letter = deadLetters.of(names.requests(), context.taskId().partition(), -1,
+                id.getBytes(StandardCharsets.UTF_8), null, "request-unknown", reason);
+        context.forward(new Record<>(letter.key(), letter.value(), now), names.deadLetterSink());
+        store.delete(id);
     }
 
     private void finish(String id, RequestState state, String status, String error, float[] outputs) {

@@ -148,6 +148,24 @@ class BatchAssemblerTest {
     }
 
     @Test
+    void rowsOfAnotherHiddenSizeOrWithANonFiniteValueAreDeadLetteredAtOnceAndKeepNoBatchWaiting() {
+        ExpertRows wide = new ExpertRows("wide", 3, new int[] {0}, HIDDEN + 1, new float[HIDDEN + 1], 0);
+        float[] values = new float[2 * HIDDEN];
+        values[HIDDEN + 1] = Float.POSITIVE_INFINITY;
+        ExpertRows infinite = new ExpertRows("infinite", 5, new int[] {4, 9}, HIDDEN, values, 0);
+        send("wide", List.of(wide.toBytes(WireType.F32)));
+        send("infinite", List.of(infinite.toBytes(WireType.F32)));
+
+        List<JsonNode> letters = deadLetters.readValuesToList().stream().map(JSON::readTree).toList();
+        assertThat(letters).extracting(l -> l.get("reason").asString()).containsExactly(
+                "expert 3 sent rows for batch wide of hidden size " + (HIDDEN + 1) + ", the layer has " + HIDDEN,
+                "expert 5 sent rows for batch infinite with the non-finite value Infinity for token 9 at column 1");
+        assertThat(registry.counter("moe.gateway.dead.letters", "reason", "expert-outputs-invalid").count())
+                .isEqualTo(2);
+        assertThat(storeSize(ReassemblyTopology.BATCH_HEADER_STORE)).isZero();
+    }
+
+    @Test
     void pastTheDeadlineABatchCompletesDegradedAndRowsWithoutManifestAreOrphaned() {
         RoutingManifest manifest = manifest("late", start);
         List<ExpertRows> rows = rowsOf(manifest);
@@ -163,8 +181,10 @@ class BatchAssemblerTest {
         assertCombined(manifest, rows.stream().filter(r -> r.expert() != 7).toList(),
                 "expert 7 did not answer within " + DEADLINE_MS + " ms");
         List<JsonNode> letters = deadLetters.readValuesToList().stream().map(JSON::readTree).toList();
-        assertThat(letters).hasSize(2).allMatch(l -> l.get("reason").asString()
-                .startsWith("no routing manifest for batch late-lost"));
+        assertThat(letters).extracting(l -> l.get("reason").asString()).hasSize(2).allMatch(r -> r.contains(
+                " sent rows for batch late-lost, which got no routing manifest within " + DEADLINE_MS + " ms"))
+                .anyMatch(r -> r.startsWith(BatchReassembly.expertName(lost.get(0).expert()) + " "))
+                .allMatch(r -> r.contains("a duplicate or stale output of a batch already completed"));
         assertThat(registry.counter("moe.gateway.steps.degraded").count()).isEqualTo(1);
         assertThat(storeSize(ReassemblyTopology.BATCH_PART_STORE)).isZero();
         assertThat(storeSize(ReassemblyTopology.BATCH_HEADER_STORE)).isZero();

@@ -134,6 +134,30 @@ class RequestAssemblerTest {
     }
 
     @Test
+    void outputsOfARequestNoGatewayRegisteredAreDeadLetteredAtTheTimeOut() {
+        send(piece("forged", "peer-batch-1", 0, 2, 1));
+        driver.advanceWallClockTime(Duration.ofMillis(TIMEOUT_MS / 2));
+        assertThat(deadLetters.isEmpty()).as("a registration may still come").isTrue();
+
+        driver.advanceWallClockTime(Duration.ofMillis(TIMEOUT_MS));
+
+        assertThat(results.isEmpty()).isTrue();
+        List<TestRecord<byte[], byte[]>> letters = deadLetters.readRecordsToList();
+        assertThat(letters).hasSize(1);
+        assertThat(new String(letters.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("forged");
+        JsonNode letter = JSON.readTree(letters.get(0).value());
+        assertThat(letter.get("sourceTopic").asString()).isEqualTo(gatewayTopics.requests());
+        assertThat(letter.get("reason").asString()).isEqualTo("outputs of 2 tokens came back for request forged, "
+                + "which no gateway registered within " + TIMEOUT_MS + " ms: its token batch or routing manifest was "
+                + "not written by a gateway");
+        assertThat(registry.counter("moe.gateway.dead.letters", "reason", "request-unknown").count()).isEqualTo(1);
+
+        send(registration("forged", "gwA", start + 2 * TIMEOUT_MS));
+        send(piece("forged", "gwA-r0-0", 0, 4, 1));
+        assertThat(results()).as("the id is free for a real request").hasSize(1);
+    }
+
+    @Test
     void aDegradedResultNamesTheMissingExperts() {
         send(registration("r5", "gwA", start));
         send(new RequestPart.Piece("r5", "gwA-r0-0", 0, 2, 4, HIDDEN, "token-drop", 1.0, new Counts(3, 1, 0, 0, 0, 0),
