@@ -52,7 +52,8 @@ final class BatchRouter {
      * @param unavailable experts without a live consumer, ascending: they get no slot, as if their capacity
      *        were 0, unless fewer than top-k experts would be left
      * @throws IllegalArgumentException when the batch does not fit the model (hidden size, a
-     *         non-finite state, an unknown source rank); the message says what and where
+     *         non-finite state, an unknown source rank) or its request spans leave tokens out or overlap;
+     *         the message says what and where
      */
     RoutedBatch route(TokenBatch batch, Router router, int[] unavailable) {
         requireFits(batch);
@@ -149,6 +150,20 @@ final class BatchRouter {
         if (batch.hidden() != hidden) {
             throw new IllegalArgumentException("batch " + batch.batchId() + " has hidden size " + batch.hidden()
                     + ", the model " + hidden);
+        }
+        // Reassembly answers requests by these spans: a token of no request would be computed for nobody.
+        int next = 0;
+        for (RequestSpan span : batch.requests()) {
+            if (span.firstToken() != next) {
+                throw new IllegalArgumentException("batch " + batch.batchId() + ": request " + span.requestId()
+                        + " starts at token " + span.firstToken() + ", expected " + next
+                        + ": the spans must cover the tokens in order, each once");
+            }
+            next += span.tokenCount();
+        }
+        if (next != batch.tokens()) {
+            throw new IllegalArgumentException("batch " + batch.batchId() + ": its request spans cover " + next
+                    + " of its " + batch.tokens() + " tokens");
         }
         float[] x = batch.states();
         for (int i = 0; i < x.length; i++) {

@@ -24,8 +24,8 @@ import org.springframework.context.SmartLifecycle;
  * Follows the compacted {@code control} topic on its own thread and swaps the live router when a
  * {@code routing} record arrives. It reads the topic from the beginning and catches up before the
  * stream starts (an earlier lifecycle phase), so the first batch is routed under the latest value.
- * A record that does not parse or names an invalid option is logged, sent to the dead-letter
- * topic, and ignored: the routing in force stays.
+ * A record that does not parse, names an invalid option or has another key is logged, sent to the
+ * dead-letter topic, and ignored: the routing in force stays.
  */
 final class ControlListener implements SmartLifecycle {
 
@@ -100,9 +100,12 @@ final class ControlListener implements SmartLifecycle {
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) {
-        boolean routing = record.key() != null
-                && ControlRecord.ROUTING_KEY.equals(new String(record.key(), StandardCharsets.UTF_8));
-        if (!routing) {
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        if (!ControlRecord.ROUTING_KEY.equals(key)) {
+            // Likely meant as routing options: whoever wrote it learns that it changed nothing.
+            metrics.control(false);
+            refuse(record, (key == null ? "a control record without a key" : "control key \"" + key + "\"")
+                    + " sets nothing: the router reads only \"" + ControlRecord.ROUTING_KEY + "\"");
             return;
         }
         try {

@@ -14,9 +14,11 @@ import io.moestream.routing.Router;
 import io.moestream.routing.RoutingConfig;
 import io.moestream.routing.RoutingResult;
 import io.moestream.wire.ExpertRows;
+import io.moestream.wire.RequestSpan;
 import io.moestream.wire.TokenBatch;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +94,26 @@ class BatchRouterTest {
                 .hasMessageContaining("token 2, dimension 5 is NaN");
         assertThatThrownBy(() -> batchRouter.route(TestModels.batch("r", 3, 2, weights.hidden(), 1), router, NONE))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void refusesTokensOfNoRequestAndOverlappingSpans() {
+        MoeLayerWeights weights = TestModels.gate(TestModels.generate(Preset.MIXTRAL_LIKE, dir));
+        BatchRouter batchRouter = new BatchRouter(weights);
+        Router router = router(weights, 1);
+        float[] states = TestModels.batch("s", 0, 4, weights.hidden(), 3).states();
+        TokenBatch none = new TokenBatch("none", 0, 0, List.of(), weights.hidden(), states);
+        TokenBatch gap = new TokenBatch("gap", 0, 0, List.of(new RequestSpan("a", 0, 1, 0, 1),
+                new RequestSpan("b", 2, 2, 0, 2)), weights.hidden(), states);
+        TokenBatch overlap = new TokenBatch("overlap", 0, 0, List.of(new RequestSpan("a", 0, 3, 0, 3),
+                new RequestSpan("b", 2, 2, 0, 2)), weights.hidden(), states);
+
+        assertThatThrownBy(() -> batchRouter.route(none, router, NONE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("batch none: its request spans cover 0 of its 4 tokens");
+        assertThatThrownBy(() -> batchRouter.route(gap, router, NONE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("request b starts at token 2, expected 1");
+        assertThatThrownBy(() -> batchRouter.route(overlap, router, NONE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("request b starts at token 2, expected 3");
     }
 
     @Test

@@ -169,6 +169,17 @@ class RouterServiceTest {
     }
 
     @Test
+    void aControlRecordUnderAnotherKeyIsRefusedAndChangesNothing() {
+        producer.send(new ProducerRecord<>(topics.control(), "routes",
+                "{\"policy\": \"vanilla\"}".getBytes(StandardCharsets.UTF_8)));
+        producer.flush();
+
+        JsonNode letter = deadLetter("routes", "control key \"routes\" sets nothing: the router reads only \"routing\"");
+        assertThat(letter.get("sourceTopic").asString()).isEqualTo(topics.control());
+        assertThat(live.current().config().policy()).isEqualTo(Policy.TOKEN_DROP);
+    }
+
+    @Test
     void malformedAndNonFiniteBatchesBecomeDeadLettersAndTheStreamFlowsOn() {
         byte[] garbage = {'M', 'S', 9, (byte) 0xff, 0, 1, 2};
         TokenBatch nan = TestModels.batch("b-nan", 0, 4, weights.hidden(), 8);
