@@ -2,6 +2,7 @@ package io.moestream.expert.service;
 
 import io.moestream.wire.ExpertRows;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * Decides whether a record of an expert topic can be computed here. Everything that would make the kernel
@@ -12,13 +13,16 @@ final class DispatchCheck {
 
     private final int hidden;
     private final Set<Integer> hosted;
+    private final IntFunction<String> topicOf;
 
-    DispatchCheck(int hidden, Set<Integer> hosted) {
+    /** @param topicOf the topic of each expert: a dispatch comes on its expert's topic or from no router */
+    DispatchCheck(int hidden, Set<Integer> hosted, IntFunction<String> topicOf) {
         this.hidden = hidden;
         this.hosted = Set.copyOf(hosted);
+        this.topicOf = topicOf;
     }
 
-    Verdict check(byte[] value) {
+    Verdict check(String topic, byte[] value) {
         if (value == null) {
             return new Verdict.Refused(Rejection.UNDECODABLE, "undecodable: the record has no value");
         }
@@ -32,6 +36,14 @@ final class DispatchCheck {
         if (!hosted.contains(rows.expert())) {
             return new Verdict.Refused(Rejection.NOT_HOSTED, "expert " + rows.expert() + " is not hosted here; hosted: "
                     + hosted.stream().sorted().toList());
+        }
+        if (!topic.equals(topicOf.apply(rows.expert()))) {
+            return new Verdict.Refused(Rejection.WRONG_TOPIC, "rows for expert " + rows.expert() + " on topic " + topic
+                    + ", not on the expert's own " + topicOf.apply(rows.expert()));
+        }
+        if (rows.tokens().length == 0) {
+            // The router sends no record to an expert without rows.
+            return new Verdict.Refused(Rejection.EMPTY, "a dispatch of batch " + rows.batchId() + " without rows");
         }
         if (rows.hidden() != hidden) {
             return new Verdict.Refused(Rejection.HIDDEN_SIZE, "hidden size " + rows.hidden() + ", the layer has "

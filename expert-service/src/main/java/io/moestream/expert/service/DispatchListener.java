@@ -38,7 +38,7 @@ public class DispatchListener {
         this.topics = topics;
         this.experts = experts;
         this.wireType = wireType;
-        this.check = new DispatchCheck(experts.hidden(), experts.ids());
+        this.check = new DispatchCheck(experts.hidden(), experts.ids(), topics::expert);
         this.compute = compute;
         this.metrics = metrics;
         this.template = template;
@@ -63,7 +63,7 @@ public class DispatchListener {
         List<Refusal> refusals = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             metrics.wireBytes("in", record.value() == null ? 0 : record.value().length);
-            Verdict verdict = check.check(record.value());
+            Verdict verdict = check.check(record.topic(), record.value());
             if (verdict instanceof Verdict.Accepted accepted) {
                 dispatches.add(accepted.dispatch());
             } else if (verdict instanceof Verdict.Refused refused) {

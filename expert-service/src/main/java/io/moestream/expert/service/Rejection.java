@@ -5,6 +5,8 @@ enum Rejection {
     UNDECODABLE("undecodable"),
     HIDDEN_SIZE("hidden-size"),
     NOT_HOSTED("not-hosted"),
+    WRONG_TOPIC("wrong-topic"),
+    EMPTY("empty"),
     NON_FINITE("non-finite");
 
     private final String tag;
