@@ -8,7 +8,8 @@ Learning rate: linear warmup, constant, then a cosine decay to --min-lr-ratio ov
 before a deadline are not known in advance: with --decay-at HH:MM (UTC), a run still in its
 constant phase then starts its decay at once, over --decay-share / (1 - --decay-share) of the
 steps done so far, and logs the --steps that reproduce it with no deadline. The schedule is a
-function of the step and --steps alone, so that command reproduces the run.
+function of the step and --steps alone, so that command reproduces the run; for the same reason
+a run resumed before its decay may be given another --steps.
 
 Batches are windows of context+1 tokens at offsets drawn uniformly over the five domains' train
 streams laid end to end (each domain weighted by its size), from a generator seeded by (seed,
@@ -163,6 +164,9 @@ def main():
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         step, steps, elapsed = state["step"], state["steps"], state["elapsed"]
+        if step < min(decay_start(args, steps), decay_start(args, args.steps)):
+            # Still at the constant rate under either length, so the run is the one --steps alone gives.
+            steps = args.steps
         print(f"resumed at step {step} of {steps} ({elapsed:.0f} s trained)", flush=True)
     if args.export_only:
         export.save(model, cfg, args.model_out, args.data)
