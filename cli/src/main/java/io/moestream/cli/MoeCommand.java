@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         description = "Capacity-aware Mixture-of-Experts routing tools (see docs/ROUTING-SPEC.md).",
         subcommands = {DemoCommand.class, BenchCommand.class, TraceCommand.class, ReplayCommand.class, GenerateModelCommand.class,
                 CorpusTokensCommand.class, ForwardCommand.class, ScoreCommand.class, GenerateCommand.class, LocalCommand.class,
-                HelpCommand.class},
+                QualityCommand.class, HelpCommand.class},
         scope = ScopeType.INHERIT,
         mixinStandardHelpOptions = true,
         versionProvider = MoeCommand.Version.class,

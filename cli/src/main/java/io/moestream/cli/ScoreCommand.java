@@ -111,37 +111,20 @@ final class ScoreCommand implements Callable<Integer> {
     }
 
     private void printPerplexity(PrintWriter out, List<SequenceScore> scores) {
-        double sum = 0;
-        double refSum = 0;
-        double kl = 0;
-        long agree = 0;
-        long predicted = 0;
-        for (SequenceScore score : scores) {
-            for (int i = 1; i < score.tokens().length; i++) {
-                sum += score.logprobs()[i];
-                if (score.comparison() != null) {
-                    refSum += score.comparison().referenceLogprobs()[i];
-                }
-            }
-            predicted += score.predicted();
-            if (score.comparison() != null) {
-                kl += score.comparison().klSum();
-                agree += score.comparison().top1Agreements();
-            }
-        }
-        if (predicted == 0) {
+        ScoreTotals totals = ScoreTotals.of(scores);
+        if (totals.predicted() == 0) {
             out.println("perplexity  n/a: every sequence has one token, so nothing is predicted");
             return;
         }
-        double perplexity = Math.exp(-sum / predicted);
-        out.printf(Locale.ROOT, "perplexity  %.4f   (nll %.4f over %,d predicted tokens)%n", perplexity, -sum / predicted,
-                predicted);
+        double perplexity = totals.perplexity();
+        out.printf(Locale.ROOT, "perplexity  %.4f   (nll %.4f over %,d predicted tokens)%n", perplexity, totals.nll(),
+                totals.predicted());
         if (compare.dropless()) {
-            double dropless = Math.exp(-refSum / predicted);
+            double dropless = totals.droplessPerplexity();
             out.printf(Locale.ROOT, "dropless    %.4f   (policy %+.2f%%)%n", dropless, 100 * (perplexity / dropless - 1));
-            out.printf(Locale.ROOT, "KL(dropless || policy)  %.6f nats per predicted token%n", kl / predicted);
+            out.printf(Locale.ROOT, "KL(dropless || policy)  %.6f nats per predicted token%n", totals.kl());
             out.printf(Locale.ROOT, "top-1 agreement         %s (%,d of %,d positions)%n",
-                    Reports.percent((double) agree / predicted), agree, predicted);
+                    Reports.percent(totals.top1Agreement()), totals.top1Agreements(), totals.predicted());
         }
     }
 
