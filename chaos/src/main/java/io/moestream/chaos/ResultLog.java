@@ -31,8 +31,15 @@ final class ResultLog implements AutoCloseable {
         }
     }
 
-    /** A dead letter: which service wrote it and why. */
-    record DeadLetter(String service, String sourceTopic, String reason, long arrivedNanos) {
+    /**
+     * A dead letter: which service wrote it and why, and where the record it refused was.
+     *
+     * @param key the refused record's key, {@code null} for none
+     * @param partition its partition, {@code -1} when unknown
+     * @param offset its offset, {@code -1} when unknown
+     */
+    record DeadLetter(String service, String sourceTopic, int partition, long offset, String key, String reason,
+                      long arrivedNanos) {
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -77,7 +84,10 @@ final class ResultLog implements AutoCloseable {
                                     record.value(), now));
                         } else {
                             deadLetters.add(new DeadLetter(json.path("service").asString(""),
-                                    json.path("sourceTopic").asString(""), json.path("reason").asString(""), now));
+                                    json.path("sourceTopic").asString(""), json.path("partition").asInt(-1),
+                                    json.path("offset").asLong(-1), record.key() == null ? null
+                                            : new String(record.key(), StandardCharsets.UTF_8),
+                                    json.path("reason").asString(""), now));
                         }
                     }
                 }
