@@ -52,7 +52,8 @@ public final class ChaosCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).", defaultValue = "29100")
     int portBase;
 
-    @Option(names = "--seed", description = "Seeds the restart delays (default ${DEFAULT-VALUE}).", defaultValue = "1")
+    @Option(names = "--seed", description = "Seeds the restart delays and the fuzz corpus (default ${DEFAULT-VALUE}).",
+            defaultValue = "1")
     long seed;
 
     @Option(names = "--stop-seconds", paramLabel = "S", description = "How long SIGSTOP holds an expert: longer than "
@@ -76,6 +77,15 @@ public final class ChaosCommand implements Callable<Integer> {
             defaultValue = "90")
     int downSeconds;
 
+    @Option(names = "--fuzz-seconds", paramLabel = "S", description = "After the baseline, bad records of the fuzz "
+            + "corpus (chaos/FUZZ-CASES.md) go to every topic a user or a broken peer writes to for this long, while "
+            + "the prompts flow; 0 skips the phase (default ${DEFAULT-VALUE}).", defaultValue = "25")
+    int fuzzSeconds;
+
+    @Option(names = "--fuzz-rate", paramLabel = "N", description = "Bad records per second in the fuzz phase "
+            + "(default ${DEFAULT-VALUE}).", defaultValue = "20")
+    double fuzzRate;
+
     @Option(names = "--time-limit-minutes", paramLabel = "M", description = "Give up after this long (default: 15 for "
             + "the short form, 45 for the full matrix).")
     Integer timeLimitMinutes;
@@ -87,7 +97,8 @@ public final class ChaosCommand implements Callable<Integer> {
         Harness harness = new Harness(new Harness.Options(full, rate, repository.toAbsolutePath().normalize(), workDir,
                 out.toAbsolutePath(), portBase, seed, Duration.ofSeconds(stopSeconds),
                 Duration.ofSeconds(warmUpSeconds), Duration.ofSeconds(baselineSeconds),
-                Duration.ofSeconds(settleSeconds), Duration.ofSeconds(downSeconds)));
+                Duration.ofSeconds(settleSeconds), Duration.ofSeconds(downSeconds), Duration.ofSeconds(fuzzSeconds),
+                fuzzRate));
         // Whatever ends this JVM (the time limit, Ctrl-C, SIGTERM from the script's trap), no child outlives it.
         Thread cleanup = new Thread(() -> {
             harness.close();

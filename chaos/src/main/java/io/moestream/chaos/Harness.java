@@ -29,7 +29,7 @@ final class Harness implements AutoCloseable {
     /** How the run is shaped; see {@link ChaosCommand} for each. */
     record Options(boolean full, double promptsPerSecond, Path repository, Path work, Path out, int portBase,
                    long seed, Duration stopFor, Duration warmUp, Duration baseline, Duration settle,
-                   Duration downFor) {
+                   Duration downFor, Duration fuzzFor, double fuzzRate) {
     }
 
     static final String WARM_UP_PREFIX = "chaos-warm-up-";
@@ -78,9 +78,11 @@ final class Harness implements AutoCloseable {
                 this::log);
         load = new PromptLoad(bootstrap, topics.prompts(), ID_PREFIX, options.promptsPerSecond());
         load.start();
+        long baselineStart = System.nanoTime();
         log(String.format("sending %.0f prompts/s; baseline for %d s, then %d faults", options.promptsPerSecond(),
                 options.baseline().toSeconds(), plan.size()));
         Sleep.of(options.baseline());
+        FuzzRun fuzz = options.fuzzFor().isZero() ? null : fuzz(bootstrap, topics, baselineStart);
         List<FaultInjector.Outcome> outcomes = new java.util.ArrayList<>();
         // A replacement that never gets ready, or a cluster that never heals, ends the matrix but not the
         // run: what was sent until then is still checked and reported.
@@ -110,19 +112,62 @@ final class Harness implements AutoCloseable {
         TransactionProbe probe = new TransactionProbe(deployment.cluster().admin());
         Map<org.apache.kafka.common.TopicPartition, Long> open = awaitTransactionsClosed(probe);
 
-        List<TokenBatch> batches = TopicReader.values(bootstrap, topics.tokens()).stream().map(TokenBatch::fromBytes)
-                .toList();
+        List<TokenBatch> batches = TopicReader.values(bootstrap, topics.tokens()).stream()
+                .filter(value -> fuzz == null || decodable(value)).map(TokenBatch::fromBytes).toList();
         RunFigures figures = new RunFigures(load.accepted(), results.results(), outcomes, loadStop);
+        FuzzFigures fuzzFigures = fuzz == null ? null : fuzz.figures(results, load.accepted());
         log("checking " + figures.okResults().size() + " ok results against the in-process layer");
         OutputCheck.Figures outputs = OutputCheck.check(deployment.settings(), figures.okResults(), batches);
         Map<String, Long> openAtEnd = new LinkedHashMap<>();
         open.forEach((p, gap) -> openAtEnd.put(p.toString(), gap));
         Verdict verdict = new Verdict(figures, outputs, openAtEnd, deployment.cluster().underReplicatedTopics(),
-                plan.size(), stopped);
+                plan.size(), stopped, fuzzFigures);
         Report report = new Report("moe-stream chaos harness, " + (options.full() ? "full matrix" : "short form"),
-                figures, outputs, verdict, facts(figures, quiet, loadStop));
+                figures, outputs, verdict, facts(figures, quiet, loadStop), fuzzFigures);
         write(report);
         return verdict.passed();
+    }
+
+    /** What the fuzz phase sent, and when, for the figures at the end. */
+    private record FuzzRun(FuzzLedger ledger, int rounds, double perSecond, long baselineStart, long start, long end) {
+
+        FuzzFigures figures(ResultLog results, Map<String, Long> sent) {
+            List<ResultLog.Arrival> arrivals = results.results();
+            return new FuzzFigures(ledger.account(results.deadLetters()), rounds, perSecond, (end - start) / 1e9,
+                    FuzzFigures.Latency.of(sent, arrivals, baselineStart, start),
+                    FuzzFigures.Latency.of(sent, arrivals, start, end));
+        }
+    }
+
+    /**
+     * The fuzz phase: the corpus on every topic a user or a broken peer writes to, at a steady rate, while the
+     * prompts keep flowing. Its dead letters come at once or, for well-formed records that fit nowhere, after the
+     * gateway's deadline and request time-out: they are counted at the end of the run.
+     */
+    private FuzzRun fuzz(String bootstrap, Topics topics, long baselineStart) {
+        FuzzCorpus corpus = FuzzCorpus.forModel(topics, deployment.settings().modelDir(),
+                deployment.gatewaySettings().maxPromptTokens(), options.seed());
+        FuzzLedger ledger = new FuzzLedger();
+        log(String.format("fuzz phase: %.0f bad records/s for %d s while the prompts flow", options.fuzzRate(),
+                options.fuzzFor().toSeconds()));
+        long start = System.nanoTime();
+        int rounds;
+        try (FuzzSender sender = new FuzzSender(bootstrap, ledger)) {
+            rounds = sender.run(corpus, options.fuzzRate(), options.fuzzFor());
+        }
+        long end = System.nanoTime();
+        log(ledger.sent().size() + " bad records sent in " + rounds + " rounds of the corpus");
+        return new FuzzRun(ledger, rounds, options.fuzzRate(), baselineStart, start, end);
+    }
+
+    /** Whether a record of {@code tokens} is a token batch: the fuzz phase wrote others there. */
+    private static boolean decodable(byte[] value) {
+        try {
+            TokenBatch.fromBytes(value);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private List<Fault> plan() {

@@ -19,14 +19,20 @@ final class Report {
     private final OutputCheck.Figures outputs;
     private final Verdict verdict;
     private final Map<String, String> facts;
+    private final FuzzFigures fuzz;
 
-    /** @param facts what the run was (form, rate, deployment, timings), in print order */
-    Report(String title, RunFigures figures, OutputCheck.Figures outputs, Verdict verdict, Map<String, String> facts) {
+    /**
+     * @param facts what the run was (form, rate, deployment, timings), in print order
+     * @param fuzz the fuzz phase's figures, or null when it was skipped
+     */
+    Report(String title, RunFigures figures, OutputCheck.Figures outputs, Verdict verdict, Map<String, String> facts,
+           FuzzFigures fuzz) {
         this.title = title;
         this.figures = figures;
         this.outputs = outputs;
         this.verdict = verdict;
         this.facts = new LinkedHashMap<>(facts);
+        this.fuzz = fuzz;
     }
 
     String text() {
@@ -71,6 +77,9 @@ final class Report {
             reasons.forEach((reason, count) -> out.append(String.format("  %6d  %s%n", count, abbreviate(reason))));
             out.append('\n');
         }
+        if (fuzz != null) {
+            fuzzText(out);
+        }
         out.append("checks (invariants, then the issue's goals):\n");
         for (Verdict.Check check : verdict.checks()) {
             out.append(String.format("  %s %-4s %-62s %s%n", check.goal() ? "goal" : "inv.", check.passed() ? "PASS"
@@ -78,6 +87,38 @@ final class Report {
         }
         out.append(verdict.passed() ? "\nRESULT: PASS\n" : "\nRESULT: FAIL\n");
         return out.toString();
+    }
+
+    /** Per topic what was sent and dead-lettered, the good requests' latency, and each case's first reason. */
+    private void fuzzText(StringBuilder out) {
+        out.append(String.format("fuzz phase: %.0f bad records/s for %.0f s, %d rounds of the corpus "
+                + "(chaos/FUZZ-CASES.md)%n", fuzz.perSecond(), fuzz.seconds(), fuzz.rounds()));
+        out.append(String.format("  %-10s %6s %8s %8s %8s %9s%n", "topic", "sent", "dead-l.", "refused", "missing",
+                "repeated"));
+        for (FuzzLedger.TopicFigures t : fuzz.account().topics()) {
+            out.append(String.format("  %-10s %6d %8d %8d %8d %9d%n", t.kind(), t.sent(), t.deadLettered(),
+                    t.refusedByBroker(), t.missing().size(), t.repeated()));
+        }
+        out.append(String.format("  good requests  %-9s %6s %6s %9s %9s%n", "", "sent", "ok", "p50 ms", "p99 ms"));
+        out.append(latency("baseline", fuzz.baseline()));
+        out.append(latency("fuzz phase", fuzz.during()));
+        out.append(String.format("  ratio (phase / baseline): p50 x%.2f, p99 x%.2f%n", fuzz.p50Ratio(),
+                fuzz.p99Ratio()));
+        out.append("  first dead letter of each case (service: reason):\n");
+        for (FuzzLedger.TopicFigures t : fuzz.account().topics()) {
+            t.reasons().forEach((name, letter) -> out.append(String.format("    %-38s %s: %s%n", name,
+                    letter.service(), abbreviate(letter.reason()))));
+        }
+        out.append('\n');
+    }
+
+    private static String latency(String window, FuzzFigures.Latency latency) {
+        return String.format("  %-24s %6d %6d %9s %9s%n", window, latency.requests(), latency.ok(),
+                millis(latency.p50()), millis(latency.p99()));
+    }
+
+    private static String millis(Duration duration) {
+        return duration == null ? "-" : Long.toString(duration.toMillis());
     }
 
     String json() {
@@ -111,6 +152,19 @@ final class Report {
         root.put("reasons", figures.reasons());
         root.put("outputs", Map.of("checked", outputs.checked(), "corrupt", outputs.corrupt(), "unverifiable",
                 outputs.unverifiable(), "tolerance", outputs.tolerance()));
+        if (fuzz != null) {
+            Map<String, Object> phase = new LinkedHashMap<>();
+            phase.put("perSecond", fuzz.perSecond());
+            phase.put("seconds", fuzz.seconds());
+            phase.put("rounds", fuzz.rounds());
+            phase.put("topics", fuzz.account().topics());
+            phase.put("unaccounted", fuzz.account().unaccounted());
+            phase.put("baseline", fuzz.baseline());
+            phase.put("during", fuzz.during());
+            phase.put("p50Ratio", fuzz.p50Ratio());
+            phase.put("p99Ratio", fuzz.p99Ratio());
+            root.put("fuzz", phase);
+        }
         root.put("checks", verdict.checks());
         root.put("passed", verdict.passed());
         return JSON.writeValueAsString(root);

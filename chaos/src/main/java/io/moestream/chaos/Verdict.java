@@ -27,9 +27,10 @@ final class Verdict {
      * @param underReplicatedTopics topics with fewer than three replicas
      * @param planned faults in the matrix
      * @param stopped the fault at which the matrix stopped and why (a replacement never ready), or null
+     * @param fuzz the fuzz phase's figures, or null when it was skipped
      */
     Verdict(RunFigures figures, OutputCheck.Figures outputs, Map<String, Long> openAtEnd,
-            Map<String, Integer> underReplicatedTopics, int planned, String stopped) {
+            Map<String, Integer> underReplicatedTopics, int planned, String stopped, FuzzFigures fuzz) {
         invariant("every fault of the matrix carried out", stopped == null, figures.faults().size() + " of "
                 + planned + (stopped == null ? "" : "; stopped at " + stopped));
         RunFigures.Counts baseline = figures.baseline();
@@ -74,6 +75,26 @@ final class Verdict {
                 slow.isEmpty() ? "all" : slow.size() + " slower" + examples(slow));
         List<String> silent = figures.degradedWithoutReason();
         goal("degraded results say why", silent.isEmpty(), silent.size() + " without a reason" + examples(silent));
+        if (fuzz != null) {
+            fuzzGoals(fuzz);
+        }
+    }
+
+    /** Issue #10's bad input at scale: every bad record dead-lettered, no good request lost or slowed past 2x. */
+    private void fuzzGoals(FuzzFigures fuzz) {
+        FuzzLedger.Account account = fuzz.account();
+        List<String> missing = account.missing();
+        int deadLettered = account.topics().stream().mapToInt(FuzzLedger.TopicFigures::deadLettered).sum();
+        int refused = account.topics().stream().mapToInt(FuzzLedger.TopicFigures::refusedByBroker).sum();
+        goal("fuzz: every bad record dead-lettered with a reason", account.complete(), account.sent() + " sent, "
+                + deadLettered + " dead-lettered, " + refused + " refused by Kafka, " + missing.size() + " missing"
+                + examples(missing) + (account.unaccounted().isEmpty() ? "" : ", " + account.unaccounted().size()
+                + " dead letters of no record sent" + examples(account.unaccounted())));
+        FuzzFigures.Latency during = fuzz.during();
+        goal(String.format("fuzz: good requests all ok, p50 and p99 within %.0fx of the baseline",
+                FuzzFigures.SLOWDOWN_GOAL), fuzz.goodRequestsUnharmed(), String.format(
+                "%d of %d ok; p50 x%.2f, p99 x%.2f", during.ok(), during.requests(), fuzz.p50Ratio(),
+                fuzz.p99Ratio()));
     }
 
     private void invariant(String name, boolean passed, String figure) {
