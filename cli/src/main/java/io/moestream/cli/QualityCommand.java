@@ -60,7 +60,7 @@ final class QualityCommand implements Callable<Integer> {
     @Option(names = "--sequence-length", defaultValue = "256", paramLabel = "N", description = "Tokens per sequence.")
     int sequenceLength;
 
-    @Option(names = "--sequences-per-domain", defaultValue = "8", paramLabel = "N",
+    @Option(names = "--sequences-per-domain", defaultValue = "4", paramLabel = "N",
             description = "Sequences scored per domain.")
     int sequencesPerDomain;
 
@@ -78,8 +78,8 @@ final class QualityCommand implements Callable<Integer> {
 
     @Option(names = "--rows", split = ",", paramLabel = "ROW",
             description = "The rows, each POLICY[:OPTION=VALUE]... with the routing options' names, e.g."
-                    + " token-drop:metric=order; dropless runs first in any case. Default: the papers' policies and"
-                    + " variants.")
+                    + " token-drop:metric=order; dropless with the model's own options is the reference and runs"
+                    + " first in any case. Default: the papers' policies and variants.")
     List<String> rows;
 
     @Option(names = "--out", defaultValue = "quality-report", paramLabel = "DIR",
@@ -88,7 +88,9 @@ final class QualityCommand implements Callable<Integer> {
 
     /**
      * The trained model's directory is the default of --model, found wherever the command runs in a
-     * checkout, and its training's held-out share that of --held-out.
+     * checkout, and its training's held-out share that of --held-out. One OpenBLAS thread: this
+     * model's matrices are small, and with two threads a token took 3-4 times the CPU time on a
+     * 2-core machine shared with other work (measured).
      */
     static final class Defaults implements IDefaultValueProvider {
         @Override
@@ -99,6 +101,7 @@ final class QualityCommand implements Callable<Integer> {
             return switch (option.longestName()) {
                 case "--model" -> TrainedModelPaths.dir().toString();
                 case "--held-out" -> Double.toString(TrainedModelPaths.HELD_OUT_SHARE);
+                case "--threads" -> "1";
                 default -> null;
             };
         }
@@ -151,7 +154,7 @@ final class QualityCommand implements Callable<Integer> {
             if (parsed.stream().anyMatch(p -> p.options().equals(r.options()))) {
                 throw new UserError("--rows: '" + row + "' is given twice");
             }
-            if (!r.isDropless()) {
+            if (!r.isReference()) {
                 parsed.add(r);
             }
         }

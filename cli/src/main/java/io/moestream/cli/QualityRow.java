@@ -58,6 +58,11 @@ record QualityRow(String spec, Map<String, String> options) {
         return policy().equals(DROPLESS);
     }
 
+    /** Dropless with no option of its own: the reference every row is compared with. */
+    boolean isReference() {
+        return isDropless() && options.size() == 1;
+    }
+
     /** The policy, then its options' values in brackets: {@code token-drop (order)}. */
     String label() {
         List<String> values = options.entrySet().stream().filter(o -> !o.getKey().equals("policy"))
