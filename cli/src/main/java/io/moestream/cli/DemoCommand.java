@@ -7,8 +7,10 @@ import io.moestream.pipeline.MoeSettings;
 import io.moestream.routing.Placement;
 import io.moestream.routing.Policy;
 import io.moestream.routing.SpecName;
+import io.moestream.text.ModelTokenizer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,15 +24,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code moe demo}: the bundled corpus through the local pipeline under each policy, and a report. */
+/**
+ * {@code moe demo}: the bundled corpus through the local pipeline under each policy, then the whole
+ * model in process (its text, its quality cost, a domain burst), and a report.
+ */
 @Command(name = "demo",
         description = {
             "Starts the local pipeline (embedded Kafka broker, gateway, router, one expert service per rank)"
                 + " on free ports, sends the bundled corpus of prompts through it under each policy, switched"
                 + " live on the control topic, and reports per policy: per-expert demand and load, drop rate,"
                 + " straggler ratios, tokens/s, p50/p99 latency and fidelity against dropless, then a table"
-                + " comparing them. Writes report.txt, report.json and report.png. Dropless always runs first:"
-                + " its outputs are the reference for fidelity.",
+                + " comparing them. Dropless always runs first: its outputs are the reference for fidelity.",
+            "Then, when the model has a tokenizer and the corpus is there, runs the whole model in process"
+                + " under each policy: the text it generates from the opening of each domain's held-out text,"
+                + " what each policy costs on held-out text of every domain (perplexity, KL and top-1"
+                + " agreement against dropless, drop rate, modelled speed-up), and a burst of one domain"
+                + " alone, whose experts run hot. Writes report.txt, report.json and report.png.",
+            "The model: --model, else a tiny generated model of --preset when --preset is given, else the"
+                + " trained model (models/olmoe-corpus).",
             ""})
 final class DemoCommand implements Callable<Integer> {
 
@@ -50,9 +61,25 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--ranks", defaultValue = "2", paramLabel = "R", description = "Expert-parallel ranks.")
     int ranks;
 
-    /** A tiny model of the preset unless one is given. */
+    /** The trained model unless a model or a preset is given. */
     @Mixin
     ModelChoice modelChoice;
+
+    @Option(names = "--corpus", paramLabel = "DIR",
+            description = "The corpus whose held-out text the whole-model part uses. Default: the trained model's.")
+    Path corpus;
+
+    @Option(names = "--burst-domain", defaultValue = "code", paramLabel = "DOMAIN",
+            description = "The domain of the burst: its held-out text alone.")
+    String burstDomain;
+
+    @Option(names = "--new-tokens", defaultValue = "24", paramLabel = "N",
+            description = "Tokens generated per prompt under each policy.")
+    int newTokens;
+
+    @Option(names = "--held-out-sequences", defaultValue = "2", paramLabel = "N",
+            description = "Held-out sequences per domain for the quality cost (the burst takes twice as many).")
+    int heldOutSequences;
 
     @Mixin
     BundledPrompts prompts;
@@ -68,16 +95,22 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         List<String> texts = prompts.texts();
         List<String> order = policyOrder();
+        if (newTokens < 1 || heldOutSequences < 1) {
+            throw new UserError("--new-tokens and --held-out-sequences must be >= 1");
+        }
+        Path model = model();
+        Path corpusDir = corpus == null ? TrainedModelPaths.corpus() : corpus;
         PrintWriter progress = spec.commandLine().getErr();
         progress.printf("moe demo: starting the local pipeline (%d ranks)...%n", ranks);
         progress.flush();
         List<PolicyRun> runs = new ArrayList<>();
         String setup;
         Placement placement;
-        try (LocalStack stack = start()) {
+        WholeModelDemo.Result whole = null;
+        try (LocalStack stack = start(model)) {
             ModelConfig config = ModelConfig.read(stack.settings().modelDir()).orElseThrow();
             placement = stack.settings().placement(config.numExperts());
-            setup = setup(config, texts.size());
+            setup = setup(model, config, texts.size());
             try (DemoRun demo = new DemoRun(stack, texts, capacityFactor, config.numExperts(), progress)) {
                 progress.printf("moe demo: warming up (the prompts once under dropless, not measured)...%n");
                 progress.flush();
@@ -93,9 +126,37 @@ final class DemoCommand implements Callable<Integer> {
                     runs.add(run);
                 }
             }
+            // Inside the stack: a generated model's directory goes with it.
+            Path modelDir = stack.settings().modelDir();
+            if (!Files.isRegularFile(modelDir.resolve(ModelTokenizer.FILE))) {
+                progress.printf("moe demo: %s has no %s, so the whole-model part is left out%n", modelDir,
+                        ModelTokenizer.FILE);
+            } else if (corpus == null && !Files.isDirectory(corpusDir)) {
+                progress.printf("moe demo: no corpus at %s, so the whole-model part is left out (--corpus DIR)%n",
+                        corpusDir);
+            } else {
+                whole = WholeModelDemo.run(modelDir, corpusDir, order, capacityFactor, ranks, newTokens,
+                        heldOutSequences, burstDomain, progress);
+            }
         }
-        write(setup, placement, runs);
+        write(setup, placement, runs, whole);
         return 0;
+    }
+
+    /**
+     * --model; else none, for a generated model of --preset, when --preset is given; else the trained model.
+     *
+     * @throws UserError when the trained model is not in this checkout
+     */
+    private Path model() {
+        if (modelChoice.model != null || spec.commandLine().getParseResult().hasMatchedOption("--preset")) {
+            return modelChoice.model;
+        }
+        if (!TrainedModelPaths.exists()) {
+            throw new UserError("the trained model is not at " + TrainedModelPaths.dir()
+                    + "; give --model DIR, or --preset P for a generated model");
+        }
+        return TrainedModelPaths.dir();
     }
 
     /** The policies by spec name, dropless first and once, since the others are measured against it. */
@@ -105,30 +166,38 @@ final class DemoCommand implements Callable<Integer> {
         return order;
     }
 
-    private LocalStack start() {
-        MoeSettings settings = new MoeSettings(null, modelChoice.model, 0, ranks, null, null,
+    private LocalStack start(Path model) {
+        MoeSettings settings = new MoeSettings(null, model, 0, ranks, null, null,
                 Map.of("capacity-factor", Double.toString(capacityFactor)));
         return reportStack.start(stack -> stack.preset(modelChoice.preset).settings(settings)
                 // Two busy cores can hold an expert's answer back for seconds; the demo measures, not degrades.
                 .property("moe.gateway.deadline-ms", "60000"));
     }
 
-    private String setup(ModelConfig config, int promptCount) {
-        String source = modelChoice.model == null ? "generated " + SpecName.of(modelChoice.preset) + " tiny model"
-                : modelChoice.model.toString();
+    private String setup(Path model, ModelConfig config, int promptCount) {
+        String source = model == null ? "generated " + SpecName.of(modelChoice.preset) + " tiny model"
+                : model.toString();
         return String.format(Locale.ROOT, "moe demo: %s (%s, %d experts, top-%d, d=%d) on %d ranks, capacity factor %s,"
                         + " %d prompts of the bundled corpus through Kafka", source, config.modelType(),
                 config.numExperts(), config.topK(), config.hiddenSize(), ranks, capacityFactor, promptCount);
     }
 
-    private void write(String setup, Placement placement, List<PolicyRun> runs) {
+    private void write(String setup, Placement placement, List<PolicyRun> runs, WholeModelDemo.Result whole) {
         StringWriter text = new StringWriter();
-        DemoReport.print(new PrintWriter(text), setup, placement, runs);
+        PrintWriter writer = new PrintWriter(text);
+        DemoReport.print(writer, setup, placement, runs);
+        if (whole != null) {
+            writer.println();
+            WholeModelDemoReport.print(writer, whole, capacityFactor, ranks);
+        }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("setup", setup);
         json.put("ranks", ranks);
         json.put("capacityFactor", capacityFactor);
         json.put("policies", runs);
+        if (whole != null) {
+            json.put("wholeModel", WholeModelDemoReport.json(whole, capacityFactor));
+        }
         String chartTitle = setup.replaceFirst(" of the bundled corpus.*", "");
         ReportFiles.write(spec.commandLine().getOut(), out, text.toString(), json,
                 Map.of("report.png", file -> DemoChart.write(file, chartTitle, runs)));

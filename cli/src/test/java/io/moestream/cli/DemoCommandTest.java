@@ -19,11 +19,14 @@ class DemoCommandTest {
     @Test
     void reportsEveryPolicyAgainstDroplessAndWritesTheTextJsonAndChart() throws Exception {
         // Capacity factor 0.5 makes token-drop drop on any prompt mix.
-        Moe moe = Moe.run("demo", "--prompts", "8", "--policies", "token-drop", "--capacity-factor", "0.5",
-                "--out", dir.toString());
+        Path corpus = TestCorpus.write(dir.resolve("corpus"));
+        Moe moe = Moe.run("demo", "--preset", "mixtral-like", "--prompts", "8", "--policies", "token-drop",
+                "--capacity-factor", "0.5", "--corpus", corpus.toString(), "--burst-domain", "domain1",
+                "--new-tokens", "4", "--held-out-sequences", "1", "--out", dir.resolve("report").toString());
+        Path out = dir.resolve("report");
 
         assertThat(moe.exitCode()).as(moe.err()).isZero();
-        JsonNode report = Json.MAPPER.readTree(dir.resolve("report.json").toFile());
+        JsonNode report = Json.MAPPER.readTree(out.resolve("report.json").toFile());
         JsonNode dropless = report.path("policies").get(0);
         JsonNode tokenDrop = report.path("policies").get(1);
         assertThat(report.path("policies").size()).isEqualTo(2);
@@ -39,15 +42,40 @@ class DemoCommandTest {
         // Demand is the router's, the same tokens under either policy.
         assertThat(tokenDrop.path("demand")).isEqualTo(dropless.path("demand"));
 
-        BufferedImage chart = ImageIO.read(dir.resolve("report.png").toFile());
+        BufferedImage chart = ImageIO.read(out.resolve("report.png").toFile());
         assertThat(chart.getWidth()).isEqualTo(DemoChart.WIDTH);
         assertThat(chart.getHeight()).isEqualTo(DemoChart.HEIGHT);
 
         assertThat(moe.out()).contains("policy", "drop rate", "tokens/s", "p99", "rel. L2", "cosine")
                 .containsPattern("(?m)^dropless +0\\.00% ")
                 .containsPattern("(?m)^token-drop +[1-9]");
-        assertThat(dir.resolve("report.txt")).content().contains("== token-drop, capacity factor 0.5");
+        assertThat(out.resolve("report.txt")).content().contains("== token-drop, capacity factor 0.5");
         assertThat(moe.err()).contains("token-drop (2 of 2)");
+
+        // The whole model in process: its text, its cost on held-out text, the burst.
+        JsonNode whole = report.path("wholeModel");
+        assertThat(whole.path("texts").size()).isEqualTo(TestCorpus.DOMAINS.size());
+        for (JsonNode text : whole.path("texts")) {
+            assertThat(text.path("byPolicy").path("dropless").path("tokens").size()).isEqualTo(4);
+            assertThat(text.path("byPolicy").path("dropless").path("firstDifference").asInt()).isEqualTo(-1);
+            assertThat(text.path("byPolicy").has("token-drop")).isTrue();
+        }
+        for (String part : new String[] {"heldOut", "burst"}) {
+            JsonNode policies = whole.path(part);
+            assertThat(policies.size()).isEqualTo(2);
+            assertThat(policies.get(0).path("label").asString()).isEqualTo("dropless");
+            assertThat(policies.get(0).path("kl").asDouble()).isZero();
+            assertThat(policies.get(0).path("top1Agreement").asDouble()).isEqualTo(1.0);
+            assertThat(policies.get(1).path("label").asString()).isEqualTo("token-drop");
+            assertThat(policies.get(1).path("dropRate").asDouble()).isPositive();
+            assertThat(policies.get(1).path("kl").asDouble()).isPositive();
+        }
+        assertThat(whole.path("burstDomain").asString()).isEqualTo("domain1");
+        assertThat(whole.path("burstLayers").size()).isPositive();
+        whole.path("burstLayers").forEach(layer -> assertThat(layer.path("burstBusiestOverMean").asDouble())
+                .isGreaterThanOrEqualTo(1.0));
+        assertThat(moe.out()).contains("== text the whole model generates under each policy",
+                "== the whole model on held-out text of every domain", "== domain burst: domain1 alone");
     }
 
     /** Both papers measure against the GShard/Switch vanilla top-k router, so the demo runs it unasked. */
