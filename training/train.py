@@ -183,7 +183,7 @@ def main():
         writer.writerow(["step", "tokens", "lr", "loss", "aux_loss", "z_loss", "elapsed_s"])
     model.train()
     started, last_save = time.time() - elapsed, time.time()
-    sums = np.zeros(3)
+    sums, counted = np.zeros(3), 0
     while step < steps and not past(args.stop_at):
         if past(args.decay_at) and step < decay_start(args, steps):
             steps = shortened_steps(args, step)
@@ -200,9 +200,10 @@ def main():
         optimizer.step()
         step += 1
         sums += [ce.item(), aux.item(), z.item()]
+        counted += 1
         if step % args.log_every == 0:
-            mean = sums / args.log_every
-            sums[:] = 0
+            mean = sums / counted
+            sums[:], counted = 0, 0
             now = time.time() - started
             writer.writerow([step, step * args.batch * args.context, f"{lr:.6g}", f"{mean[0]:.4f}", f"{mean[1]:.4f}",
                              f"{mean[2]:.4f}", f"{now:.1f}"])
