@@ -9,7 +9,7 @@ final class ModelChoice {
 
     @Option(names = "--model", paramLabel = "DIR",
             description = "Checkpoint directory (config.json + safetensors). Default: a model of --preset, "
-                    + "generated into a temporary directory.")
+                    + "generated into a temporary directory (moe demo without --preset: the trained model).")
     Path model;
 
     @Option(names = "--preset", defaultValue = "mixtral-like", paramLabel = "P",

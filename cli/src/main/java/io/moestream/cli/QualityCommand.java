@@ -60,7 +60,7 @@ final class QualityCommand implements Callable<Integer> {
     @Option(names = "--sequence-length", defaultValue = "256", paramLabel = "N", description = "Tokens per sequence.")
     int sequenceLength;
 
-    @Option(names = "--sequences-per-domain", defaultValue = "4", paramLabel = "N",
+    @Option(names = "--sequences-per-domain", defaultValue = "8", paramLabel = "N",
             description = "Sequences scored per domain.")
     int sequencesPerDomain;
 

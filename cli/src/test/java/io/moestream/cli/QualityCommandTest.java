@@ -171,6 +171,23 @@ class QualityCommandTest {
         }
     }
 
+    /** Without options the table is the trained model's, on its held-out share, with one OpenBLAS thread. */
+    @Test
+    void theDefaultsAreTheTrainedModelsAndTheIssuesTable() {
+        QualityCommand command = MoeCommand.commandLine().parseArgs("quality").subcommand().commandSpec()
+                .commandLine().getCommand();
+
+        assertThat(command.modelOptions.model).isEqualTo(TrainedModelPaths.dir());
+        assertThat(command.modelOptions.model.endsWith(Path.of("models", "olmoe-corpus"))).isTrue();
+        assertThat(command.heldOutShare).isEqualTo(0.05);
+        assertThat(command.modelOptions.threads).isEqualTo(1);
+        assertThat(command.capacityFactors).containsExactly(1.0, 1.25, 1.5, 2.0);
+        assertThat(command.ranks).isEqualTo(4);
+        assertThat(command.rows).isNull();
+        assertThat(QualityRow.DEFAULT_ROWS.stream().map(row -> QualityRow.parse(row).label()).toList())
+                .isEqualTo(LABELS);
+    }
+
     @Test
     void badOptionsAreRefusedByName() {
         assertRefused("--capacity-factors must be positive numbers", "--capacity-factors", "1.0,0");
