@@ -78,6 +78,22 @@ class DemoCommandTest {
                 "== the whole model on held-out text of every domain", "== domain burst: domain1 alone");
     }
 
+    /** Without --model or --preset the demo serves the committed trained model, in the pipeline and in process. */
+    @Test
+    void runsTheTrainedModelByDefault() throws Exception {
+        Path corpus = TestCorpus.write(dir.resolve("corpus"));
+        Moe moe = Moe.run("demo", "--prompts", "4", "--policies", "token-drop", "--corpus", corpus.toString(),
+                "--burst-domain", "domain0", "--new-tokens", "4", "--held-out-sequences", "1", "--out",
+                dir.resolve("report").toString());
+
+        assertThat(moe.exitCode()).as(moe.err()).isZero();
+        JsonNode report = Json.MAPPER.readTree(dir.resolve("report").resolve("report.json").toFile());
+        assertThat(report.path("setup").asString()).contains(TrainedModelPaths.dir().toString(), "olmoe");
+        assertThat(report.path("wholeModel").path("texts").size()).isEqualTo(TestCorpus.DOMAINS.size());
+        // A trained model: far below the 4,096 of a uniform guess, where a generated model's random weights sit above it.
+        assertThat(report.path("wholeModel").path("heldOut").get(0).path("perplexity").asDouble()).isLessThan(1000);
+    }
+
     /** Both papers measure against the GShard/Switch vanilla top-k router, so the demo runs it unasked. */
     @Test
     void defaultPoliciesRunTheVanillaBaselineRightAfterDropless() {
