@@ -59,10 +59,6 @@ final class Charts {
         int y(double value) {
             return bottom - (int) Math.round((value - yMin) / (yMax - yMin) * (bottom - top));
         }
-
-        Frame withX(double min, double max) {
-            return new Frame(left, right, top, bottom, min, max, yMin, yMax);
-        }
     }
 
     /** The y axis with five ticks and its label, the x axis line, and the panel's title. */

@@ -132,6 +132,9 @@ final class QualityCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
+            progress.printf("moe quality: %d sequences, %d rows at %d capacity factors and dropless...%n",
+                    sequences.size(), parsed.size(), factors.size());
+            progress.flush();
             long begin = System.nanoTime();
             QualityRun.Table table = QualityRun.run(engine, parsed, factors, placement, sequences, stepTokens,
                     modelOptions.sourceRank, progress);

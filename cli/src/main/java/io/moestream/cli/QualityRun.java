@@ -78,7 +78,7 @@ final class QualityRun {
         try {
             scores = new Scorer(models, reference, stepTokens, sourceRank).scoreEach(tokens, recorders,
                     (first, step, output) -> {
-                        progress.printf(Locale.ROOT, "moe quality: sequences %d-%d of %d under %d configurations%n",
+                        progress.printf(Locale.ROOT, "  sequences %d-%d of %d scored under %d configurations%n",
                                 first + 1, first + step.size(), tokens.size(), models.size());
                         progress.flush();
                     });
