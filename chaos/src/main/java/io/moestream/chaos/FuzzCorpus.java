@@ -136,7 +136,7 @@ final class FuzzCorpus {
                     "bytes that are not UTF-8 inside a JSON string", null);
             randomBytes("prompts/random-bytes", topic, null);
             byte[] huge = utf8("{\"id\": \"" + id + "\", \"prompt\": \"" + "a".repeat(PAST_BROKER_LIMIT) + "\"}");
-            cases.add(new FuzzCase("prompts/past-broker-limit", topic, null, bytes(key("prompts/past-broker-limit")),
+            cases.add(new FuzzCase("prompts/past-broker-limit", topic, null, utf8(key("prompts/past-broker-limit")),
                     huge, "a record of " + huge.length + " bytes, past the topic's max.message.bytes", null,
                     FuzzCase.Expect.REFUSED_BY_BROKER));
         }
@@ -195,7 +195,7 @@ final class FuzzCorpus {
             tokenCase("tokens/no-requests", new TokenBatch(none, 0, now(), List.of(), hidden, states(hidden))
                     .toBytes(WireType.F32), "tokens of no request at all");
             String forged = key("tokens/unknown-request");
-            cases.add(new FuzzCase("tokens/unknown-request", topic, 0, bytes(forged),
+            cases.add(new FuzzCase("tokens/unknown-request", topic, 0, utf8(forged),
                     batch("tokens/unknown-request").toBytes(WireType.F32),
                     "a well-formed batch for a request no gateway took (a broken peer)", forged,
                     FuzzCase.Expect.DEAD_LETTER));
@@ -224,7 +224,7 @@ final class FuzzCorpus {
             expertCase("expert/no-rows", new ExpertRows(empty, 0, new int[0], hidden, new float[0], 0)
                     .toBytes(WireType.F32), "a dispatch without rows");
             String forged = key("expert/unknown-batch");
-            cases.add(new FuzzCase("expert/unknown-batch", topic, null, bytes(forged),
+            cases.add(new FuzzCase("expert/unknown-batch", topic, null, utf8(forged),
                     dispatch("expert/unknown-batch", 0, hidden).toBytes(WireType.F32),
                     "a well-formed dispatch of a batch no router routed: its outputs come back for no manifest",
                     forged, FuzzCase.Expect.DEAD_LETTER));
@@ -256,12 +256,12 @@ final class FuzzCorpus {
             inf.rows()[hidden] = Float.NEGATIVE_INFINITY;
             outputCase("outputs/rows-inf", inf.toBytes(WireType.BF16), "an -Inf output (bf16)");
             String stale = key("outputs/rows-without-manifest");
-            cases.add(new FuzzCase("outputs/rows-without-manifest", topic, null, bytes(stale),
+            cases.add(new FuzzCase("outputs/rows-without-manifest", topic, null, utf8(stale),
                     rows("outputs/rows-without-manifest", hidden).toBytes(WireType.F32),
                     "well-formed rows of a batch without a manifest (stale, duplicated or forged)", stale,
                     FuzzCase.Expect.DEAD_LETTER));
             String forged = key("outputs/manifest-unknown-request");
-            cases.add(new FuzzCase("outputs/manifest-unknown-request", topic, null, bytes(forged),
+            cases.add(new FuzzCase("outputs/manifest-unknown-request", topic, null, utf8(forged),
                     manifest("outputs/manifest-unknown-request", new int[] {0, 1, 2}, 0.5).toBytes(),
                     "a well-formed manifest of a request no gateway took, whose experts never answer", forged,
                     FuzzCase.Expect.DEAD_LETTER));
@@ -317,7 +317,7 @@ final class FuzzCorpus {
 
         void add(String name, String topic, Integer partition, String key, byte[] value, String wrong,
                  String traceKey) {
-            cases.add(new FuzzCase(name, topic, partition, key == null ? null : bytes(key), value, wrong, traceKey,
+            cases.add(new FuzzCase(name, topic, partition, key == null ? null : utf8(key), value, wrong, traceKey,
                     FuzzCase.Expect.DEAD_LETTER));
         }
 
@@ -383,9 +383,5 @@ final class FuzzCorpus {
 
     private static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] bytes(String key) {
-        return utf8(key);
     }
 }
