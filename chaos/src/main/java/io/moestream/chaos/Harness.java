@@ -53,8 +53,8 @@ final class Harness implements AutoCloseable {
         this.options = options;
     }
 
-    /** Runs and reports; returns whether every check passed. */
-    boolean run(Function<String, String> shell) {
+    /** Runs and reports; returns whether every check passed, or which kind failed. */
+    Verdict.Outcome run(Function<String, String> shell) {
         log("work directory " + options.work());
         deployment = new Deployment(options.repository(), options.work(), options.portBase(), kafkaClassPath(), shell);
         log("starting 3 Kafka nodes and " + deployment.services().stream().map(PipelineService::name).toList());
@@ -125,7 +125,7 @@ final class Harness implements AutoCloseable {
         Report report = new Report("moe-stream chaos harness, " + (options.full() ? "full matrix" : "short form"),
                 figures, outputs, verdict, facts(figures, quiet, loadStop), fuzzFigures);
         write(report);
-        return verdict.passed();
+        return verdict.outcome();
     }
 
     /** What the fuzz phase sent, and when, for the figures at the end. */

@@ -85,7 +85,11 @@ final class Report {
             out.append(String.format("  %s %-4s %-62s %s%n", check.goal() ? "goal" : "inv.", check.passed() ? "PASS"
                     : "FAIL", check.name(), check.figure()));
         }
-        out.append(verdict.passed() ? "\nRESULT: PASS\n" : "\nRESULT: FAIL\n");
+        out.append(switch (verdict.outcome()) {
+            case PASSED -> "\nRESULT: PASS\n";
+            case GOALS_MISSED -> "\nRESULT: FAIL (goals missed; every invariant held)\n";
+            case INVARIANT_BROKEN -> "\nRESULT: FAIL (an invariant broken)\n";
+        });
         return out.toString();
     }
 
@@ -167,6 +171,7 @@ final class Report {
         }
         root.put("checks", verdict.checks());
         root.put("passed", verdict.passed());
+        root.put("outcome", verdict.outcome());
         return JSON.writeValueAsString(root);
     }
 

@@ -7,9 +7,11 @@ import java.util.Map;
 
 /**
  * A whole matrix and a healthy baseline, the invariants of issue #10 (no loss, no duplicates, no
- * corruption, every transaction finished, the faults landing inside transactions, three replicas) and
- * its goals (no error results, 99.5% ok under restarts, progress within 15 s of each restart, degraded
- * results that say why), each as a figure and whether it holds. Any failed check fails the run.
+ * corruption, every transaction finished, the faults landing inside transactions, three replicas,
+ * degraded results that say why, every bad record dead-lettered) and its goals (no error results, 99.5%
+ * ok under restarts, progress within 15 s of each restart, good requests not slowed past 2x by bad ones),
+ * each as a figure and whether it holds. Any failed check fails the run; {@link #outcome()} tells an
+ * invariant broken from a goal missed, since every goal is a matter of time on a shared machine.
  */
 final class Verdict {
 
@@ -19,6 +21,9 @@ final class Verdict {
     /** @param goal a goal of the issue rather than an invariant of exactly-once processing */
     record Check(String name, boolean passed, String figure, boolean goal) {
     }
+
+    /** How a run ended, most serious last. */
+    enum Outcome { PASSED, GOALS_MISSED, INVARIANT_BROKEN }
 
     private final List<Check> checks = new ArrayList<>();
 
@@ -74,7 +79,8 @@ final class Verdict {
         goal("progress within " + PROGRESS_GOAL.toSeconds() + " s of each restart", slow.isEmpty(),
                 slow.isEmpty() ? "all" : slow.size() + " slower" + examples(slow));
         List<String> silent = figures.degradedWithoutReason();
-        goal("degraded results say why", silent.isEmpty(), silent.size() + " without a reason" + examples(silent));
+        invariant("degraded results say why", silent.isEmpty(), silent.size() + " without a reason"
+                + examples(silent));
         if (fuzz != null) {
             fuzzGoals(fuzz);
         }
@@ -86,7 +92,7 @@ final class Verdict {
         List<String> missing = account.missing();
         int deadLettered = account.topics().stream().mapToInt(FuzzLedger.TopicFigures::deadLettered).sum();
         int refused = account.topics().stream().mapToInt(FuzzLedger.TopicFigures::refusedByBroker).sum();
-        goal("fuzz: every bad record dead-lettered with a reason", account.complete(), account.sent() + " sent, "
+        invariant("fuzz: every bad record dead-lettered with a reason", account.complete(), account.sent() + " sent, "
                 + deadLettered + " dead-lettered, " + refused + " refused by Kafka, " + missing.size() + " missing"
                 + examples(missing) + (account.unaccounted().isEmpty() ? "" : ", " + account.unaccounted().size()
                 + " dead letters of no record sent" + examples(account.unaccounted())));
@@ -110,7 +116,14 @@ final class Verdict {
     }
 
     boolean passed() {
-        return checks.stream().allMatch(Check::passed);
+        return outcome() == Outcome.PASSED;
+    }
+
+    Outcome outcome() {
+        if (checks.stream().anyMatch(c -> !c.goal() && !c.passed())) {
+            return Outcome.INVARIANT_BROKEN;
+        }
+        return checks.stream().allMatch(Check::passed) ? Outcome.PASSED : Outcome.GOALS_MISSED;
     }
 
     private static String examples(List<String> items) {

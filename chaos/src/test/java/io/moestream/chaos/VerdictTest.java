@@ -1,0 +1,69 @@
+package io.moestream.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class VerdictTest {
+
+    private static final long S = 1_000_000_000L;
+
+    private final Map<String, Long> sent = new LinkedHashMap<>();
+    private final List<ResultLog.Arrival> results = new ArrayList<>();
+
+    private void ok(String id, long sentAt, long arrivedAt) {
+        sent.put(id, sentAt * S);
+        results.add(new ResultLog.Arrival(id, "ok", "", new byte[0], arrivedAt * S));
+    }
+
+    /** A kill at 10 s restarted at {@code restart}; the run's only fault. */
+    private Verdict verdict(long restart) {
+        FaultInjector.Outcome kill = new FaultInjector.Outcome(new Fault(Fault.Action.KILL, "router"), "router",
+                10 * S, null, 0, true, restart * S, Duration.ofSeconds(1), "");
+        RunFigures figures = new RunFigures(sent, results, List.of(kill), 60 * S);
+        OutputCheck.Figures outputs = new OutputCheck.Figures(figures.okResults().size(), Map.of(), List.of(), 1e-4);
+        return new Verdict(figures, outputs, Map.of(), Map.of(), 1, null, null);
+    }
+
+    @Test
+    void aRunWithEveryCheckMetPasses() {
+        ok("baseline", 1, 2);
+        ok("after", 11, 14);
+
+        Verdict verdict = verdict(12);
+
+        assertThat(verdict.outcome()).isEqualTo(Verdict.Outcome.PASSED);
+        assertThat(verdict.passed()).isTrue();
+    }
+
+    @Test
+    void slowProgressMissesAGoalWhileTheInvariantsHold() {
+        ok("baseline", 1, 2);
+        ok("after", 11, 40);                   // 28 s after the restart at 12: past the 15 s goal
+
+        Verdict verdict = verdict(12);
+
+        assertThat(verdict.outcome()).isEqualTo(Verdict.Outcome.GOALS_MISSED);
+        assertThat(verdict.passed()).isFalse();
+        assertThat(verdict.checks()).filteredOn(c -> !c.passed()).singleElement()
+                .satisfies(c -> assertThat(c.goal()).isTrue());
+    }
+
+    @Test
+    void aLostRequestBreaksAnInvariantWhateverTheGoals() {
+        ok("baseline", 1, 2);
+        ok("after", 11, 40);
+        sent.put("lost", 12 * S);
+
+        Verdict verdict = verdict(12);
+
+        assertThat(verdict.outcome()).isEqualTo(Verdict.Outcome.INVARIANT_BROKEN);
+        assertThat(verdict.checks()).filteredOn(c -> !c.passed() && !c.goal()).extracting(Verdict.Check::name)
+                .containsExactly("no loss: every accepted prompt has a result");
+    }
+}
