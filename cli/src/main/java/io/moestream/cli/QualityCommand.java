@@ -27,18 +27,18 @@ import picocli.CommandLine.Spec;
 /** {@code moe quality}: what each policy costs a whole model on its held-out text, against the time it saves. */
 @Command(name = "quality", defaultValueProvider = QualityCommand.Defaults.class,
         description = {
-            "Scores a model's held-out text under each policy (a row) at each capacity factor (a column),",
-            "every configuration over the same steps, beside dropless: per cell the held-out perplexity,",
-            "KL(dropless || policy) per token, top-1 agreement with dropless, the drop rate over every MoE",
-            "layer, and the modelled speed-up over dropless (as moe bench models it: each MoE layer's step",
-            "lasts as long as its busiest rank's rows). A cell is what 'moe score --compare dropless' gives",
-            "for the same policy, options and steps (sequences.jsonl holds the sequences, in order).",
-            "Held-out text: each domain's held-out split of --corpus (as 'moe corpus-tokens' splits it),",
-            "encoded by the model's tokenizer, joined with EOS after each file, cut into windows of",
-            "--sequence-length tokens, --sequences-per-domain of them spread over the domain, the domains",
-            "dealt round-robin so that each step of --step-tokens mixes them as a served batch would.",
-            "Writes report.txt (markdown tables), report.json, report.png (perplexity against speed-up)",
-            "and sequences.jsonl to --out.",
+            "Scores a model's held-out text under each policy (a row) at each capacity factor (a column),"
+                + " every configuration over the same steps, beside dropless: per cell the held-out perplexity,"
+                + " KL(dropless || policy) per token, top-1 agreement with dropless, the drop rate over every MoE"
+                + " layer, and the modelled speed-up over dropless (as moe bench models it: each MoE layer's step"
+                + " lasts as long as its busiest rank's rows). A cell is what 'moe score --compare dropless' gives"
+                + " for the same policy, options and steps (sequences.jsonl holds the sequences, in order).",
+            "Held-out text: each domain's held-out split of --corpus (as 'moe corpus-tokens' splits it),"
+                + " encoded by the model's tokenizer, joined with EOS after each file, cut into windows of"
+                + " --sequence-length tokens, --sequences-per-domain of them spread over the domain, the domains"
+                + " dealt round-robin so that each step of --step-tokens mixes them as a served batch would.",
+            "Writes report.txt (markdown tables), report.json, report.png (perplexity against speed-up) and"
+                + " sequences.jsonl to --out.",
             ""})
 final class QualityCommand implements Callable<Integer> {
 
