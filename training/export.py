@@ -22,6 +22,12 @@ from olmoe import Olmoe  # noqa: E402
 
 WEIGHTS = "model.safetensors"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
+# olmoe.SparseMoe's stacked expert tensors and the HF projection each one holds, expert by expert.
+STACKED = {"w_gate": "gate_proj", "w_up": "up_proj", "w_down": "down_proj"}
+
+
+def hf_name(name):
+    return name if name.startswith("lm_head") else "model." + name
 
 
 def hf_config(cfg):
@@ -63,15 +69,13 @@ def hf_tensors(model):
     """{HF name: torch tensor}, the stacked experts split per expert."""
     tensors = {}
     for name, p in model.state_dict().items():
-        hf = name if name.startswith("lm_head") else "model." + name
-        for stacked, projection in (("w_gate", "gate_proj"), ("w_up", "up_proj"), ("w_down", "down_proj")):
-            if name.endswith("mlp." + stacked):
-                prefix = hf[: -len(stacked)]
-                for j in range(p.shape[0]):
-                    tensors[f"{prefix}experts.{j}.{projection}.weight"] = p[j]
-                break
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf in STACKED:
+            prefix = hf_name(name)[: -len(leaf)]
+            for j in range(p.shape[0]):
+                tensors[f"{prefix}experts.{j}.{STACKED[leaf]}.weight"] = p[j]
         else:
-            tensors[hf] = p
+            tensors[hf_name(name)] = p
     return tensors
 
 
@@ -89,20 +93,17 @@ def save(model, cfg, directory, tokenizer_dir):
 def load(directory):
     """The exported model with its BF16 weights widened to float32 (exactly), on the CPU."""
     with open(os.path.join(directory, "config.json")) as f:
-        hf = json.load(f)
-    cfg = dict(hf)
+        cfg = json.load(f)
     model = Olmoe(cfg)
     stored, _ = safetensors_io.read(os.path.join(directory, WEIGHTS))
     state = {}
     for name, p in model.state_dict().items():
-        hf_name = name if name.startswith("lm_head") else "model." + name
-        stacked = {"w_gate": "gate_proj", "w_up": "up_proj", "w_down": "down_proj"}
         leaf = name.rsplit(".", 1)[-1]
-        if leaf in stacked:
-            prefix = hf_name[: -len(leaf)]
-            value = np.stack([stored[f"{prefix}experts.{j}.{stacked[leaf]}.weight"] for j in range(p.shape[0])])
+        if leaf in STACKED:
+            prefix = hf_name(name)[: -len(leaf)]
+            value = np.stack([stored[f"{prefix}experts.{j}.{STACKED[leaf]}.weight"] for j in range(p.shape[0])])
         else:
-            value = stored[hf_name]
+            value = stored[hf_name(name)]
         state[name] = torch.from_numpy(value.astype(np.float32))
     model.load_state_dict(state)
     model.eval()
