@@ -26,11 +26,17 @@ final class TrainedModelPaths {
     }
 
     static Path dir() {
-        return root().map(r -> r.resolve(DIR)).orElse(DIR);
+        return root().map(r -> asWritten(r.resolve(DIR), r)).orElse(DIR);
     }
 
     static Path corpus() {
-        return root().map(r -> r.resolve(CORPUS).normalize()).orElse(CORPUS);
+        return root().map(r -> asWritten(r.resolve(CORPUS).normalize(), r)).orElse(CORPUS);
+    }
+
+    /** Relative to the working directory when that lies in the checkout, as a user there would write it. */
+    private static Path asWritten(Path path, Path root) {
+        Path here = Path.of("").toAbsolutePath();
+        return here.startsWith(root) ? here.relativize(path) : path;
     }
 
     /** Whether the trained model is where {@link #dir()} says. */
