@@ -12,8 +12,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -113,7 +115,8 @@ final class Harness implements AutoCloseable {
         Map<org.apache.kafka.common.TopicPartition, Long> open = awaitTransactionsClosed(probe);
 
         List<TokenBatch> batches = TopicReader.values(bootstrap, topics.tokens()).stream()
-                .filter(value -> fuzz == null || decodable(value)).map(TokenBatch::fromBytes).toList();
+                .flatMap(value -> fuzz == null ? Stream.of(TokenBatch.fromBytes(value)) : decoded(value).stream())
+                .toList();
         RunFigures figures = new RunFigures(load.accepted(), results.results(), outcomes, loadStop);
         FuzzFigures fuzzFigures = fuzz == null ? null : fuzz.figures(results, load.accepted());
         log("checking " + figures.okResults().size() + " ok results against the in-process layer");
@@ -160,13 +163,12 @@ final class Harness implements AutoCloseable {
         return new FuzzRun(ledger, rounds, options.fuzzRate(), baselineStart, start, end);
     }
 
-    /** Whether a record of {@code tokens} is a token batch: the fuzz phase wrote others there. */
-    private static boolean decodable(byte[] value) {
+    /** A record of {@code tokens} as a token batch, decoded once; empty for the others the fuzz phase wrote there. */
+    private static Optional<TokenBatch> decoded(byte[] value) {
         try {
-            TokenBatch.fromBytes(value);
-            return true;
+            return Optional.of(TokenBatch.fromBytes(value));
         } catch (RuntimeException e) {
-            return false;
+            return Optional.empty();
         }
     }
 
