@@ -140,7 +140,8 @@ class GatewayConfiguration {
      */
     @Bean
     PollingLoop promptsLoop(KafkaProperties kafka, MoeSettings settings, GatewayTopics topics, PromptIntake intake,
-                            KafkaProducer<byte[], byte[]> producer, DeadLetters deadLetters, Environment environment) {
+                            TokenBatcher batcher, KafkaProducer<byte[], byte[]> producer, DeadLetters deadLetters,
+                            Environment environment) {
         Map<String, Object> config = StaticMembership.of(kafka.buildConsumerProperties(), environment);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.topicsPrefix() + "gateway-prompts");
         // Names its metrics (lag on prompts) on the dashboards; Kafka would number it.
@@ -150,8 +151,11 @@ class GatewayConfiguration {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         String prompts = topics.topics().prompts();
-        return new PollingLoop("gateway-prompts", consumer, c -> c.subscribe(List.of(prompts)),
-                new PromptsListener(intake, producer, deadLetters), true);
+        return PollingLoop.committing("gateway-prompts", consumer, c -> c.subscribe(List.of(prompts)),
+                new PromptsListener(intake, producer, deadLetters), () -> {
+                    batcher.flushAll();
+                    producer.flush();
+                });
     }
 
     /**
@@ -169,7 +173,7 @@ class GatewayConfiguration {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         String topic = topics.topics().results();
-        return new PollingLoop("gateway-results", consumer, c -> {
+        return PollingLoop.reading("gateway-results", consumer, c -> {
             List<TopicPartition> partitions = c.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             c.assign(partitions);
@@ -179,7 +183,7 @@ class GatewayConfiguration {
                 results.complete(new String(record.key(), StandardCharsets.UTF_8),
                         new String(record.value(), StandardCharsets.UTF_8));
             }
-        }, false);
+        });
     }
 
     @Bean

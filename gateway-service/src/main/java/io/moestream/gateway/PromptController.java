@@ -2,6 +2,7 @@ package io.moestream.gateway;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.KafkaException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -16,7 +17,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The REST API: {@code POST /v1/prompts} (202 with the id, 400 with the reason),
+ * The REST API: {@code POST /v1/prompts} (202 with the id once the prompt is in Kafka, 400 with the
+ * reason, 503 when Kafka would not take it),
  * {@code GET /v1/results/{id}} (200 result, 202 pending, 404 unknown) and
  * {@code GET /v1/results/{id}/stream} (one server-sent event {@code result} when it is done).
  */
@@ -35,9 +37,15 @@ class PromptController {
     Mono<ResponseEntity<Map<String, String>>> submit(@RequestBody(required = false) Mono<byte[]> body) {
         // Tokenizing and embedding are CPU work: off the event loop.
         return body.defaultIfEmpty(new byte[0]).publishOn(Schedulers.boundedElastic())
-                .map(json -> ResponseEntity.accepted().body(Map.of("id", intake.accept(json, null))))
+                .map(json -> intake.accept(json, null))
+                // 202 only once the prompt is in Kafka: a gateway killed before that has not taken it.
+                .flatMap(accepted -> Mono.fromFuture(accepted.sent())
+                        .thenReturn(ResponseEntity.accepted().body(Map.of("id", accepted.id()))))
                 .onErrorResume(BadInputException.class,
-                        e -> Mono.just(ResponseEntity.badRequest().body(Map.of("error", e.getMessage()))));
+                        e -> Mono.just(ResponseEntity.badRequest().body(Map.of("error", e.getMessage()))))
+                .onErrorResume(KafkaException.class, e -> Mono.just(ResponseEntity.status(
+                        HttpStatus.SERVICE_UNAVAILABLE).body(Map.of("error", "the prompt could not be written to"
+                        + " Kafka, send it again: " + e.getMessage()))));
     }
 
     @GetMapping("/v1/results/{id}")

@@ -1,5 +1,7 @@
 package io.moestream.gateway;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Where prompts enter, from REST and from the {@code prompts} topic alike: parse and embed, refuse a
  * second request under an id pending here or with a result known here (a request id gets one result),
@@ -21,22 +23,30 @@ public final class PromptIntake {
 
     /**
      * @param keyId the id a record key carries, or {@code null}
-     * @return the request id
+     * @return the request id, and when what the prompt became is in Kafka
      * @throws BadInputException for a prompt that is refused, with the reason
      */
-    public String accept(byte[] json, String keyId) {
+    public Accepted accept(byte[] json, String keyId) {
         try {
             EncodedPrompt prompt = parser.parse(json, keyId, System.currentTimeMillis());
             if (!results.expect(prompt.id())) {
                 throw new BadInputException("prompt-duplicate", "request " + prompt.id()
                         + " is pending or has its result already; a request id gets one result");
             }
-            batcher.submit(prompt);
+            CompletableFuture<Void> sent = batcher.submit(prompt);
             metrics.prompt("accepted");
-            return prompt.id();
+            return new Accepted(prompt.id(), sent);
         } catch (BadInputException e) {
             metrics.prompt("rejected");
             throw e;
         }
+    }
+
+    /**
+     * An accepted prompt.
+     *
+     * @param sent completes when its registration and token batches are acknowledged by Kafka
+     */
+    public record Accepted(String id, CompletableFuture<Void> sent) {
     }
 }

@@ -1,14 +1,18 @@
 package io.moestream.gateway;
 
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Prompts from the {@code prompts} topic into the intake; refused ones to {@code dead-letter}. */
-public final class PromptsListener implements Consumer<ConsumerRecord<byte[], byte[]>> {
+/**
+ * Prompts from the {@code prompts} topic into the intake; refused ones to {@code dead-letter}. What it
+ * returns for a record completes when the prompt's batches, or its dead letter, are acknowledged.
+ */
+public final class PromptsListener implements Function<ConsumerRecord<byte[], byte[]>, CompletionStage<?>> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PromptsListener.class);
 
@@ -23,15 +27,15 @@ public final class PromptsListener implements Consumer<ConsumerRecord<byte[], by
     }
 
     @Override
-    public void accept(ConsumerRecord<byte[], byte[]> record) {
+    public CompletionStage<?> apply(ConsumerRecord<byte[], byte[]> record) {
         String keyId = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         try {
-            intake.accept(record.value(), keyId);
+            return intake.accept(record.value(), keyId).sent();
         } catch (BadInputException e) {
             LOG.info("prompt at {}-{}@{} refused: {}", record.topic(), record.partition(), record.offset(),
                     e.getMessage());
-            producer.send(deadLetters.of(record.topic(), record.partition(), record.offset(), record.key(),
-                    record.value(), e.reasonClass(), e.getMessage()));
+            return AcknowledgedSends.send(producer, deadLetters.of(record.topic(), record.partition(),
+                    record.offset(), record.key(), record.value(), e.reasonClass(), e.getMessage()));
         }
     }
 }

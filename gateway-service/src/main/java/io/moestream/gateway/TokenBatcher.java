@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -13,8 +14,6 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Packs prompts into token batches, one open batch per source rank: requests go round-robin over the
@@ -22,10 +21,11 @@ import org.slf4j.LoggerFactory;
  * it was opened, and a prompt longer than the room left continues in the rank's next batches
  * ({@link RequestSpan} offsets). Rank {@code r}'s batches go to partition {@code r} of {@code tokens}.
  * Each request is registered on {@code gateway.requests} before its first token is sent.
+ * {@link #submit} says when Kafka has acknowledged everything a prompt became, so that its source
+ * can be let go only then.
  */
 public final class TokenBatcher {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TokenBatcher.class);
     private static final Pattern BATCH_ID = Pattern.compile("(.*)-r\\d+-\\d+");
 
     private final Producer<byte[], byte[]> producer;
@@ -59,12 +59,18 @@ public final class TokenBatcher {
         this.sequence = new long[ranks];
     }
 
-    /** Registers the request and queues its tokens on the next rank. */
-    public synchronized void submit(EncodedPrompt prompt) {
+    /**
+     * Registers the request and queues its tokens on the next rank.
+     *
+     * @return completes when the registration and every batch carrying the prompt's tokens are
+     *         acknowledged, exceptionally when one of those sends failed
+     */
+    public synchronized CompletableFuture<Void> submit(EncodedPrompt prompt) {
         int tokens = prompt.tokens().length;
         RequestPart.Registration registration = new RequestPart.Registration(prompt.id(), prompt.acceptedAtMillis(),
                 prompt.returnOutputs(), tokens, hidden, instanceId);
-        send(new ProducerRecord<>(requestsTopic, key(prompt.id()), registration.toBytes()));
+        List<CompletableFuture<Void>> sends = new ArrayList<>(List.of(AcknowledgedSends.send(producer,
+                new ProducerRecord<>(requestsTopic, key(prompt.id()), registration.toBytes()))));
         int rank = nextRank;
         nextRank = (nextRank + 1) % open.length;
         for (int offset = 0; offset < tokens; ) {
@@ -74,10 +80,12 @@ public final class TokenBatcher {
             System.arraycopy(prompt.states(), offset * hidden, batch.states, batch.tokens * hidden, count * hidden);
             batch.tokens += count;
             offset += count;
+            sends.add(batch.acked);
             if (batch.tokens == maxTokens) {
                 flush(rank);
             }
         }
+        return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
     }
 
     private OpenBatch openBatch(int rank) {
@@ -116,16 +124,9 @@ public final class TokenBatcher {
         TokenBatch tokenBatch = new TokenBatch(batch.batchId, rank, batch.createdAtMillis, batch.spans, hidden,
                 Arrays.copyOf(batch.states, batch.tokens * hidden));
         byte[] bytes = serializer.serialize(tokensTopic, tokenBatch);
-        send(new ProducerRecord<>(tokensTopic, rank, key(batch.batchId), bytes));
+        AcknowledgedSends.send(producer, new ProducerRecord<>(tokensTopic, rank, key(batch.batchId), bytes),
+                batch.acked);
         metrics.batchSent(batch.tokens, bytes.length);
-    }
-
-    private void send(ProducerRecord<byte[], byte[]> record) {
-        producer.send(record, (metadata, error) -> {
-            if (error != null) {
-                LOG.error("cannot send to {}: {}", record.topic(), error.toString());
-            }
-        });
     }
 
     /** {@code <attempt>-r<rank>-<sequence>}, where the attempt is a gateway's prefix for this start. */
@@ -150,6 +151,8 @@ public final class TokenBatcher {
         final long createdAtMillis;
         final float[] states;
         final List<RequestSpan> spans = new ArrayList<>();
+        /** Completes when Kafka acknowledges the batch, after it is sent. */
+        final CompletableFuture<Void> acked = new CompletableFuture<>();
         int tokens;
 
         OpenBatch(String batchId, long sequence, long createdAtMillis, float[] states) {
