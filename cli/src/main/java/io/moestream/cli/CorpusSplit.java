@@ -33,21 +33,49 @@ record CorpusSplit(List<Part> parts) {
         if (!(heldOutShare > 0 && heldOutShare < 1)) {
             throw new UserError("--held-out must be between 0 and 1 (exclusive), got " + heldOutShare);
         }
-        List<Part> parts = new ArrayList<>();
+        return new CorpusSplit(files(corpus).stream()
+                .map(file -> split(file.getParent().getFileName().toString(), file, heldOutShare)).toList());
+    }
+
+    /**
+     * A held-out split written out on its own ({@link #writeHeldOut}): the same layout as a corpus,
+     * each file holding one file's held-out text whole.
+     *
+     * @throws UserError as {@link #of} does for a missing domain or file
+     */
+    static CorpusSplit heldOutOnly(Path heldOut) {
+        return new CorpusSplit(files(heldOut).stream()
+                .map(file -> new Part(file.getParent().getFileName().toString(), file, "", read(file))).toList());
+    }
+
+    /** Writes each file's held-out text to {@code dir/DOMAIN/FILE}, as {@link #heldOutOnly} reads it. */
+    void writeHeldOut(Path dir) {
+        for (Part part : parts) {
+            Path file = dir.resolve(part.domain()).resolve(part.file().getFileName().toString());
+            try {
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, part.heldOut(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw UserError.io(file.toString(), e);
+            }
+        }
+    }
+
+    /** Every domain directory's .txt files, domains and files in name order. */
+    private static List<Path> files(Path corpus) {
         List<Path> domains = sorted(corpus, Files::isDirectory);
         if (domains.isEmpty()) {
             throw new UserError(corpus + ": no domain directory in the corpus");
         }
+        List<Path> files = new ArrayList<>();
         for (Path domain : domains) {
-            List<Path> files = sorted(domain, path -> Files.isRegularFile(path) && path.toString().endsWith(".txt"));
-            if (files.isEmpty()) {
+            List<Path> texts = sorted(domain, path -> Files.isRegularFile(path) && path.toString().endsWith(".txt"));
+            if (texts.isEmpty()) {
                 throw new UserError(domain + ": no .txt file in this domain");
             }
-            for (Path file : files) {
-                parts.add(split(domain.getFileName().toString(), file, heldOutShare));
-            }
+            files.addAll(texts);
         }
-        return new CorpusSplit(parts);
+        return files;
     }
 
     /** The domains, in order. */

@@ -36,7 +36,9 @@ import tools.jackson.databind.node.ObjectNode;
             "  tokenizer.json, tokenizer_config.json   the model's tokenizer",
             "  DOMAIN.train.bin, DOMAIN.heldout.bin    token ids, uint16 little-endian,",
             "                                          each file's text then <|endoftext|>",
-            "  DOMAIN.heldout.txt                      the held-out text itself",
+            "  held-out/DOMAIN/FILE                    each file's held-out text itself, as",
+            "                                          moe quality and moe demo read it",
+            "                                          without the corpus",
             "  split.json                              characters and tokens per file",
             "Ids come from the Hugging Face tokenizers library loading the written",
             "tokenizer.json, as ./moe score encodes; every file is also encoded by the",
@@ -51,6 +53,8 @@ final class CorpusTokensCommand implements Callable<Integer> {
     private static final String EOS = "<|endoftext|>";
     private static final String PAD = "<|padding|>";
     private static final int UINT16_IDS = 1 << 16;
+    /** Where the held-out text goes, under --out. */
+    static final String HELD_OUT_DIR = "held-out";
 
     @Spec
     CommandSpec spec;
@@ -101,10 +105,9 @@ final class CorpusTokensCommand implements Callable<Integer> {
                 List<CorpusSplit.Part> parts = split.parts().stream().filter(p -> p.domain().equals(domain)).toList();
                 writeUint16(out.resolve(domain + ".train.bin"), encoder.encode(parts, "train", CorpusSplit.Part::train));
                 writeUint16(out.resolve(domain + ".heldout.bin"), encoder.encode(parts, "heldout", CorpusSplit.Part::heldOut));
-                Files.writeString(out.resolve(domain + ".heldout.txt"),
-                        String.join("\n\n", parts.stream().map(CorpusSplit.Part::heldOut).toList()), StandardCharsets.UTF_8);
             }
         }
+        split.writeHeldOut(out.resolve(HELD_OUT_DIR));
         Files.writeString(out.resolve("split.json"),
                 Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n", StandardCharsets.UTF_8);
         printSummary(report);

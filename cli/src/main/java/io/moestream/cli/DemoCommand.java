@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
                 + " live on the control topic, and reports per policy: per-expert demand and load, drop rate,"
                 + " straggler ratios, tokens/s, p50/p99 latency and fidelity against dropless, then a table"
                 + " comparing them. Dropless always runs first: its outputs are the reference for fidelity.",
-            "Then, when the model has a tokenizer and the corpus is there, runs the whole model in process"
+            "Then, when the model has a tokenizer, runs the whole model in process"
                 + " under each policy: the text it generates from the opening of each domain's held-out text,"
                 + " what each policy costs on held-out text of every domain (perplexity, KL and top-1"
                 + " agreement against dropless, drop rate, modelled speed-up), and a burst of one domain"
@@ -66,7 +66,8 @@ final class DemoCommand implements Callable<Integer> {
     ModelChoice modelChoice;
 
     @Option(names = "--corpus", paramLabel = "DIR",
-            description = "The corpus whose held-out text the whole-model part uses. Default: the trained model's.")
+            description = "The corpus whose held-out text the whole-model part uses. Default: the trained model's,"
+                    + " or the held-out split bundled with it where the checkout has no corpus beside it.")
     Path corpus;
 
     @Option(names = "--burst-domain", defaultValue = "code", paramLabel = "DOMAIN",
@@ -99,7 +100,6 @@ final class DemoCommand implements Callable<Integer> {
             throw new UserError("--new-tokens and --held-out-sequences must be >= 1");
         }
         Path model = model();
-        Path corpusDir = corpus == null ? TrainedModelPaths.corpus() : corpus;
         PrintWriter progress = spec.commandLine().getErr();
         progress.printf("moe demo: starting the local pipeline (%d ranks)...%n", ranks);
         progress.flush();
@@ -131,12 +131,9 @@ final class DemoCommand implements Callable<Integer> {
             if (!Files.isRegularFile(modelDir.resolve(ModelTokenizer.FILE))) {
                 progress.printf("moe demo: %s has no %s, so the whole-model part is left out%n", modelDir,
                         ModelTokenizer.FILE);
-            } else if (corpus == null && !Files.isDirectory(corpusDir)) {
-                progress.printf("moe demo: no corpus at %s, so the whole-model part is left out (--corpus DIR)%n",
-                        corpusDir);
             } else {
-                whole = WholeModelDemo.run(modelDir, corpusDir, order, capacityFactor, ranks, newTokens,
-                        heldOutSequences, burstDomain, progress);
+                whole = WholeModelDemo.run(modelDir, HeldOutText.of(corpus, TrainedModelPaths.HELD_OUT_SHARE), order,
+                        capacityFactor, ranks, newTokens, heldOutSequences, burstDomain, progress);
             }
         }
         write(setup, placement, runs, whole);

@@ -1,13 +1,12 @@
 package io.moestream.cli;
 
 import io.moestream.text.ModelTokenizer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * The sequences a model is scored on: its corpus's held-out split ({@link CorpusSplit}), each
+ * The sequences a model is scored on: its corpus's held-out split ({@link HeldOutText}), each
  * domain's files encoded by the model's tokenizer and joined with EOS after each, as the training
  * data is, then cut into windows of a fixed length, a given number per domain spread evenly over
  * the domain's held-out tokens.
@@ -30,8 +29,7 @@ record HeldOutSequences(List<Domain> domains) {
      * @param eos the token that ends each file's text, or -1 for none
      * @throws UserError when a length or count is not positive (the corpus's own problems are {@link CorpusSplit}'s)
      */
-    static HeldOutSequences of(Path corpus, double heldOutShare, ModelTokenizer tokenizer, int eos, int length,
-                               int perDomain) {
+    static HeldOutSequences of(CorpusSplit split, ModelTokenizer tokenizer, int eos, int length, int perDomain) {
         if (length < 2) {
             throw new UserError("--sequence-length must be >= 2 (a sequence predicts all but its first token), got "
                     + length);
@@ -39,7 +37,6 @@ record HeldOutSequences(List<Domain> domains) {
         if (perDomain < 1) {
             throw new UserError("--sequences-per-domain must be >= 1, got " + perDomain);
         }
-        CorpusSplit split = CorpusSplit.of(corpus, heldOutShare);
         List<Domain> domains = new ArrayList<>();
         for (String domain : split.domains()) {
             List<int[]> files = new ArrayList<>();

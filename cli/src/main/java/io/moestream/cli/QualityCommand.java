@@ -118,12 +118,12 @@ final class QualityCommand implements Callable<Integer> {
             throw new UserError("--step-tokens must be >= 0, got " + stepTokens);
         }
         PrintWriter progress = spec.commandLine().getErr();
-        Path corpusDir = corpus == null ? TrainedModelPaths.corpus() : corpus;
+        HeldOutText text = HeldOutText.of(corpus, heldOutShare);
         ModelTokenizer tokenizer = modelOptions.tokenizer().orElseThrow(() -> new UserError(modelOptions.model
                 + " has no " + ModelTokenizer.FILE + ": moe quality encodes the held-out text with the model's tokenizer"));
         try (tokenizer; DecoderEngine engine = modelOptions.load()) {
             int eos = engine.config().eosTokenIds().stream().findFirst().orElse(-1);
-            HeldOutSequences heldOut = HeldOutSequences.of(corpusDir, heldOutShare, tokenizer, eos, sequenceLength,
+            HeldOutSequences heldOut = HeldOutSequences.of(text.split(), tokenizer, eos, sequenceLength,
                     sequencesPerDomain);
             List<HeldOutSequences.Scored> sequences = heldOut.interleaved();
             Placement placement;
@@ -139,11 +139,11 @@ final class QualityCommand implements Callable<Integer> {
             QualityRun.Table table = QualityRun.run(engine, parsed, factors, placement, sequences, stepTokens,
                     modelOptions.sourceRank, progress);
             QualityReport report = new QualityReport(new QualityReport.Setup(modelOptions.model.toString(),
-                    engine.config(), corpusDir.toString(), heldOutShare, sequenceLength, stepTokens, placement.ranks(),
+                    engine.config(), text.source(), heldOutShare, sequenceLength, stepTokens, placement.ranks(),
                     engine.backend(), (System.nanoTime() - begin) / 1e9), heldOut, factors, table);
-            StringWriter text = new StringWriter();
-            report.printMarkdown(new PrintWriter(text));
-            ReportFiles.write(spec.commandLine().getOut(), out, text.toString(), report.json(), Map.of(
+            StringWriter markdown = new StringWriter();
+            report.printMarkdown(new PrintWriter(markdown));
+            ReportFiles.write(spec.commandLine().getOut(), out, markdown.toString(), report.json(), Map.of(
                     "report.png", file -> QualityChart.write(file, report),
                     "sequences.jsonl", file -> writeSequences(file, sequences)));
         }

@@ -13,7 +13,7 @@ import java.util.function.ToDoubleFunction;
 final class QualityReport {
 
     /** What was scored, how, and on what. */
-    record Setup(String model, DecoderConfig config, String corpus, double heldOutShare, int sequenceLength,
+    record Setup(String model, DecoderConfig config, String heldOutText, double heldOutShare, int sequenceLength,
                  int stepTokens, int ranks, String backend, double seconds) {
     }
 
@@ -82,9 +82,9 @@ final class QualityReport {
     void printMarkdown(PrintWriter out) {
         int sequences = heldOut.domains().stream().mapToInt(d -> d.sequences().size()).sum();
         out.printf(Locale.ROOT, "## moe quality: %s%n%n", title());
-        out.printf(Locale.ROOT, "Held-out split of %s (the last %.0f%% of each file): %d sequences of up to %d"
+        out.printf(Locale.ROOT, "Text: the %s: %d sequences of up to %d"
                         + " tokens, %,d predicted tokens, in steps of up to %d tokens; experts on %d ranks (contiguous);"
-                        + " backend %s; %.0f s.%n", setup.corpus(), 100 * setup.heldOutShare(), sequences,
+                        + " backend %s; %.0f s.%n", setup.heldOutText(), sequences,
                 setup.sequenceLength(), dropless.totals().predicted(), setup.stepTokens(), setup.ranks(),
                 setup.backend(), setup.seconds());
         for (Figure figure : FIGURES) {
@@ -126,7 +126,7 @@ final class QualityReport {
         json.put("layers", c.numHiddenLayers());
         json.put("experts", c.moe().numExperts());
         json.put("topK", c.moe().topK());
-        json.put("corpus", setup.corpus());
+        json.put("heldOutText", setup.heldOutText());
         json.put("heldOutShare", setup.heldOutShare());
         json.put("sequenceLength", setup.sequenceLength());
         json.put("stepTokens", setup.stepTokens());

@@ -29,6 +29,11 @@ final class TrainedModelPaths {
         return root().map(r -> asWritten(r.resolve(DIR), r)).orElse(DIR);
     }
 
+    /** The held-out split bundled with the model, for checkouts without the corpus. */
+    static Path heldOut() {
+        return dir().resolve(CorpusTokensCommand.HELD_OUT_DIR);
+    }
+
     static Path corpus() {
         return root().map(r -> asWritten(r.resolve(CORPUS).normalize(), r)).orElse(CORPUS);
     }

@@ -44,10 +44,11 @@ final class WholeModelDemo {
 
     /**
      * @param mixed every domain's held-out sequences, dealt round-robin into steps
+     * @param heldOutText where the held-out text came from
      * @param burst the burst domain's sequences alone
      */
     record Result(int sequenceLength, int newTokens, List<Prompted> texts, QualityRun.Table mixed,
-                  HeldOutSequences heldOut, String burstDomain, QualityRun.Table burst) {
+                  String heldOutText, HeldOutSequences heldOut, String burstDomain, QualityRun.Table burst) {
     }
 
     private WholeModelDemo() {
@@ -57,7 +58,7 @@ final class WholeModelDemo {
      * @param policies by spec name, dropless first
      * @param sequencesPerDomain held-out sequences per domain for the quality cost; the burst takes twice as many
      */
-    static Result run(Path modelDir, Path corpus, List<String> policies, double capacityFactor, int ranks,
+    static Result run(Path modelDir, HeldOutText text, List<String> policies, double capacityFactor, int ranks,
                       int newTokens, int sequencesPerDomain, String burstDomain, PrintWriter progress) {
         List<QualityRow> rows = policies.stream().skip(1).map(QualityRow::parse).toList();
         ModelTokenizer tokenizer;
@@ -70,8 +71,8 @@ final class WholeModelDemo {
         try (tokenizer; DecoderEngine engine = load(modelDir)) {
             int eos = engine.config().eosTokenIds().stream().findFirst().orElse(-1);
             int length = Math.min(SEQUENCE_LENGTH, engine.config().maxPositionEmbeddings());
-            HeldOutSequences heldOut = HeldOutSequences.of(corpus, TrainedModelPaths.HELD_OUT_SHARE, tokenizer, eos,
-                    length, 2 * sequencesPerDomain);
+            HeldOutSequences heldOut = HeldOutSequences.of(text.split(), tokenizer, eos, length,
+                    2 * sequencesPerDomain);
             Placement placement = Placement.contiguous(engine.config().moe().numExperts(), ranks);
             progress.printf("moe demo: the whole model in process, text under each policy...%n");
             progress.flush();
@@ -89,7 +90,7 @@ final class WholeModelDemo {
             progress.flush();
             QualityRun.Table burst = QualityRun.run(engine, rows, List.of(capacityFactor), placement,
                     heldOut.only(burstDomain), STEP_TOKENS, 0, progress);
-            return new Result(length, newTokens, texts, mixed, heldOut, burstDomain, burst);
+            return new Result(length, newTokens, texts, mixed, text.source(), heldOut, burstDomain, burst);
         }
     }
 

@@ -23,6 +23,7 @@ final class WholeModelDemoReport {
                         + " sequences of up to %d tokens in steps of up to %,d), %s%n", result.heldOut().domains().size(),
                 result.mixed().dropless().totals().predicted(), result.sequenceLength(), WholeModelDemo.STEP_TOKENS,
                 routing);
+        out.printf("text: the %s%n", result.heldOutText());
         printCost(out, result.mixed());
         out.println();
         printBurst(out, result, routing);
@@ -111,6 +112,7 @@ final class WholeModelDemoReport {
     static Map<String, Object> json(WholeModelDemo.Result result, double capacityFactor) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("texts", result.texts());
+        json.put("heldOutText", result.heldOutText());
         json.put("heldOut", figures(result.mixed(), capacityFactor));
         json.put("burstDomain", result.burstDomain());
         json.put("burst", figures(result.burst(), capacityFactor));

@@ -1,6 +1,7 @@
 package io.moestream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.moestream.text.BpeTrainer;
 import io.moestream.text.ModelTokenizer;
@@ -88,9 +89,9 @@ class CorpusTokensCommandTest {
     @Test
     void holdsOutEachFilesTailFromABlankLine() throws IOException {
         assertThat(moe.exitCode()).as(moe.err()).isZero();
-        for (String[] domain : new String[][] {{"prose", PROSE}, {"code", CODE}}) {
-            String text = domain[1];
-            String heldOut = Files.readString(out.resolve(domain[0] + ".heldout.txt"));
+        for (String[] file : new String[][] {{"prose", "faraday.txt", PROSE}, {"code", "sqlite.h.txt", CODE}}) {
+            String text = file[2];
+            String heldOut = Files.readString(heldOut(file[0], file[1]));
             int cut = text.length() - heldOut.length();
 
             assertThat(text).endsWith(heldOut);
@@ -121,7 +122,7 @@ class CorpusTokensCommandTest {
 
         assertThat(uint16(out.resolve("prose.train.bin"))).containsExactly(withEndOfText(bpe.encode(proseTrain)));
         assertThat(uint16(out.resolve("code.train.bin"))).containsExactly(withEndOfText(bpe.encode(codeTrain)));
-        String proseHeldOut = Files.readString(out.resolve("prose.heldout.txt"));
+        String proseHeldOut = Files.readString(heldOut("prose", "faraday.txt"));
         assertThat(uint16(out.resolve("prose.heldout.bin"))).containsExactly(withEndOfText(bpe.encode(proseHeldOut)));
     }
 
@@ -148,6 +149,22 @@ class CorpusTokensCommandTest {
 
         assertThat(refused.exitCode()).isEqualTo(2);
         assertThat(refused.err()).contains(file.toString()).contains("no paragraph boundary");
+    }
+
+    private static Path heldOut(String domain, String file) {
+        return out.resolve(CorpusTokensCommand.HELD_OUT_DIR).resolve(domain).resolve(file);
+    }
+
+    @Test
+    void theHeldOutTextReadsBackAsTheSplitsHeldOutPart() {
+        CorpusSplit split = CorpusSplit.of(dir.resolve("corpus"), 0.25);
+        CorpusSplit written = CorpusSplit.heldOutOnly(out.resolve(CorpusTokensCommand.HELD_OUT_DIR));
+
+        assertThat(written.domains()).isEqualTo(split.domains());
+        assertThat(written.parts()).extracting(CorpusSplit.Part::domain, p -> p.file().getFileName(),
+                        CorpusSplit.Part::heldOut)
+                .containsExactlyElementsOf(split.parts().stream().map(p -> tuple(p.domain(), p.file().getFileName(), p.heldOut()))
+                        .toList());
     }
 
     private static int[] uint16(Path file) throws IOException {

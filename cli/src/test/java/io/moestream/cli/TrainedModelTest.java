@@ -3,6 +3,7 @@ package io.moestream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.moestream.text.ModelTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +47,39 @@ class TrainedModelTest {
         assertThat(sha256).as("re-run training/fixture.py after exporting new weights")
                 .isEqualTo(expected.get("weights_sha256").stringValue());
         assertThat(Files.size(weights)).isLessThanOrEqualTo(MAX_BYTES);
+    }
+
+    /**
+     * The held-out split bundled for checkouts without the corpus is the text training/evaluate.py
+     * scored: encoded as moe quality encodes it, each domain's token count gives the count of
+     * predicted tokens training/eval.json records over evaluate.py's windows.
+     */
+    @Test
+    void theBundledHeldOutSplitIsTheTextTheTrainingEvaluated() throws IOException {
+        JsonNode evaluated = Json.MAPPER.readTree(Path.of("..", "training", "eval.json").toFile());
+        int window = Json.MAPPER.readTree(MODEL.resolve("config.json").toFile()).get("max_position_embeddings").intValue();
+        HeldOutSequences heldOut;
+        try (ModelTokenizer tokenizer = ModelTokenizer.load(MODEL).orElseThrow()) {
+            heldOut = HeldOutSequences.of(CorpusSplit.heldOutOnly(MODEL.resolve(CorpusTokensCommand.HELD_OUT_DIR)),
+                    tokenizer, 0, window, 1);
+        }
+
+        assertThat(heldOut.domains()).extracting(HeldOutSequences.Domain::name)
+                .containsExactly("code", "government", "literature", "recipes", "reference");
+        for (HeldOutSequences.Domain domain : heldOut.domains()) {
+            assertThat(predicted(domain.heldOut().length, window)).as(domain.name())
+                    .isEqualTo(evaluated.get(domain.name()).get("heldout_tokens_predicted").longValue());
+        }
+    }
+
+    /** evaluate.py's windows: from 0 in steps of {@code window} below {@code tokens - 1}, each predicting all but its first token. */
+    private static long predicted(int tokens, int window) {
+        long predicted = 0;
+        for (int start = 0; start < tokens - 1; start += window) {
+            int length = Math.min(window, tokens - start);
+            predicted += length > 1 ? length - 1 : 0;
+        }
+        return predicted;
     }
 
     @Test
