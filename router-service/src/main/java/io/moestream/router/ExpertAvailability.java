@@ -25,15 +25,16 @@ import org.springframework.context.SmartLifecycle;
  * held for {@link #GONE_AFTER} is unavailable, and the router gives it no slot: capacity 0, so its tokens go
  * to their other experts, and reassembly does not wait for it.
  *
- * <p>Static membership keeps a crashed service's member, with its partitions, for its session timeout (30 s):
- * a service started again within that time never counts as gone, and its batches wait in Kafka. One gone for
- * good is unavailable about 40 s after it died, and available again once it is back in its group; one that
- * never came up, a minute ({@link #FIRST_JOIN}) after the router started. While the groups cannot be read (the
- * broker is away), every expert counts as available.
+ * <p>Static membership keeps a crashed service's member, with its partitions, for its session timeout (the
+ * expert service's, 15 s): a service started again within that time never counts as gone, and its batches wait
+ * in Kafka. One gone for good is unavailable about 15-20 s after it died, and available again once it is back in
+ * its group; one that never came up, a minute ({@link #FIRST_JOIN}) after the router started. {@link #GONE_AFTER}
+ * covers a rebalance, while partitions are between members. While the groups cannot be read (the broker is
+ * away), every expert counts as available.
  */
 final class ExpertAvailability implements SmartLifecycle {
 
-    static final Duration GONE_AFTER = Duration.ofSeconds(10);
+    static final Duration GONE_AFTER = Duration.ofSeconds(3);
     /** How long after the router's start an expert that never had a consumer still counts as on its way. */
     static final Duration FIRST_JOIN = Duration.ofSeconds(60);
 

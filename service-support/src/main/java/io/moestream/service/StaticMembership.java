@@ -34,9 +34,14 @@ public final class StaticMembership {
 
     /** {@code config} with {@code instanceId} as its group instance id, and the session timeout. */
     public static Map<String, Object> of(Map<String, Object> config, String instanceId) {
+        return of(config, instanceId, SESSION_TIMEOUT);
+    }
+
+    /** {@code config} with {@code instanceId} as its group instance id, and {@code sessionTimeout} unless one is configured. */
+    public static Map<String, Object> of(Map<String, Object> config, String instanceId, Duration sessionTimeout) {
         Map<String, Object> membership = new HashMap<>(config);
         membership.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
-        membership.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
+        membership.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
         return membership;
     }
 }

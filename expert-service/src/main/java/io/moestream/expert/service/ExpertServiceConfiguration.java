@@ -24,6 +24,16 @@ import org.springframework.kafka.core.KafkaTemplate;
 @Configuration(proxyBeanMethods = false)
 class ExpertServiceConfiguration {
 
+    /**
+     * How long a silent expert rank keeps its partitions, and so how long after a rank dies the router starts
+     * routing around it (its ExpertAvailability): until then that rank's slots wait out the gateway's deadline.
+     * Half the other services' {@link StaticMembership#SESSION_TIMEOUT}: a restarted expert is back in its
+     * group well within it (ready 4-8 s after the restart on the 2-core build machines, from the class data
+     * archive), and no state is restored on a rebalance. {@code spring.kafka.consumer.properties.session.timeout.ms}
+     * overrides it.
+     */
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(15);
+
     private static final Logger LOG = LoggerFactory.getLogger(ExpertServiceConfiguration.class);
     private static final Duration TOPIC_SETUP_TIMEOUT = Duration.ofSeconds(60);
     private static final String INSTANCE_ID = "moe.expert.instance-id";
@@ -38,11 +48,15 @@ class ExpertServiceConfiguration {
         return Binder.get(environment).bindOrCreate("moe.expert", ExpertSettings.class);
     }
 
-    /** The dispatch consumer is a static member under {@code moe.expert.instance-id}, as in its transactional ids. */
+    /**
+     * The dispatch consumer is a static member under {@code moe.expert.instance-id}, as in its transactional ids,
+     * with a {@link #SESSION_TIMEOUT} of its own.
+     */
     @Bean
     DefaultKafkaConsumerFactoryCustomizer staticMembership(Environment environment) {
         String instanceId = InstanceId.checked(INSTANCE_ID, environment.getRequiredProperty(INSTANCE_ID));
-        return factory -> factory.updateConfigs(StaticMembership.of(factory.getConfigurationProperties(), instanceId));
+        return factory -> factory.updateConfigs(StaticMembership.of(factory.getConfigurationProperties(), instanceId,
+                SESSION_TIMEOUT));
     }
 
     @Bean
