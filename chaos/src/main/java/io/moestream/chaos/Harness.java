@@ -13,8 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -85,6 +87,11 @@ final class Harness implements AutoCloseable {
                 options.baseline().toSeconds(), plan.size()));
         Sleep.of(options.baseline());
         FuzzRun fuzz = options.fuzzFor().isZero() ? null : fuzz(bootstrap, topics, baselineStart);
+        if (fuzz != null) {
+            // The fuzz phase's latencies are the bad records' effect: the first fault must not reach its requests.
+            Duration answered = awaitAnswered(fuzz.end());
+            log(String.format("the fuzz phase's prompts answered %.1f s after it ended", answered.toMillis() / 1000.0));
+        }
         List<FaultInjector.Outcome> outcomes = new java.util.ArrayList<>();
         // A replacement that never gets ready, or a cluster that never heals, ends the matrix but not the
         // run: what was sent until then is still checked and reported.
@@ -233,6 +240,22 @@ final class Harness implements AutoCloseable {
         return null;
     }
 
+    /** Waits until every prompt accepted before {@code until} has a result, or for the progress time-out. */
+    private Duration awaitAnswered(long until) {
+        long deadline = System.nanoTime() + PROGRESS_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline && !answered(until)) {
+            Sleep.of(Duration.ofMillis(250));
+        }
+        return Duration.ofNanos(System.nanoTime() - until);
+    }
+
+    /** Whether every prompt accepted until {@code sentUntil} has a result. */
+    private boolean answered(long sentUntil) {
+        Set<String> arrived = results.results().stream().map(ResultLog.Arrival::id).collect(Collectors.toSet());
+        return load.accepted().entrySet().stream()
+                .allMatch(prompt -> prompt.getValue() > sentUntil || arrived.contains(prompt.getKey()));
+    }
+
     /**
      * Quiet: every accepted prompt has a result and nothing arrived for a few seconds, or nothing at all
      * arrives any more. Either way at least the gateway's request time-out (plus a margin) after the last
@@ -246,9 +269,7 @@ final class Harness implements AutoCloseable {
             long last = arrived.isEmpty() ? loadStop : arrived.get(arrived.size() - 1).arrivedNanos();
             long now = System.nanoTime();
             boolean silent = now - last > QUIET.toNanos();
-            boolean answered = arrived.stream().map(ResultLog.Arrival::id).collect(java.util.stream.Collectors.toSet())
-                    .containsAll(load.accepted().keySet());
-            if (now > loadStop + lateWindow && silent && answered) {
+            if (now > loadStop + lateWindow && silent && answered(Long.MAX_VALUE)) {
                 break;
             }
             Sleep.of(Duration.ofMillis(500));

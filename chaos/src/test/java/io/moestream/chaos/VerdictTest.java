@@ -21,10 +21,25 @@ class VerdictTest {
         results.add(new ResultLog.Arrival(id, "ok", "", new byte[0], arrivedAt * S));
     }
 
+    private void degraded(String id, long sentAt, long arrivedAt) {
+        sent.put(id, sentAt * S);
+        results.add(new ResultLog.Arrival(id, "degraded", "experts 4, 5, 6, 7 had no live consumer", new byte[0],
+                arrivedAt * S));
+    }
+
     /** A kill at 10 s restarted at {@code restart}; the run's only fault. */
     private Verdict verdict(long restart) {
-        FaultInjector.Outcome kill = new FaultInjector.Outcome(new Fault(Fault.Action.KILL, "router"), "router",
-                10 * S, null, 0, true, restart * S, Duration.ofSeconds(1), "");
+        return verdict(new FaultInjector.Outcome(new Fault(Fault.Action.KILL, "router"), "router",
+                10 * S, null, 0, true, restart * S, Duration.ofSeconds(1), ""));
+    }
+
+    /** An expert rank killed for good at 10 s; the run's only fault. */
+    private Verdict rankDownForGood() {
+        return verdict(new FaultInjector.Outcome(new Fault(Fault.Action.KILL_FOR_GOOD, "expert-1"), "expert-1",
+                10 * S, null, 0, true, 0, null, ""));
+    }
+
+    private Verdict verdict(FaultInjector.Outcome kill) {
         RunFigures figures = new RunFigures(sent, results, List.of(kill), 60 * S);
         OutputCheck.Figures outputs = new OutputCheck.Figures(figures.okResults().size(), Map.of(), List.of(), 1e-4);
         return new Verdict(figures, outputs, Map.of(), Map.of(), 1, null, null);
@@ -52,6 +67,30 @@ class VerdictTest {
         assertThat(verdict.passed()).isFalse();
         assertThat(verdict.checks()).filteredOn(c -> !c.passed()).singleElement()
                 .satisfies(c -> assertThat(c.goal()).isTrue());
+    }
+
+    @Test
+    void aRankDownForGoodIsHeldToBeingRoutedAroundNotToARestartsProgress() {
+        ok("baseline", 1, 2);
+        degraded("routed-around", 26, 28);      // 18 s after the kill: past a restart's 15 s, within 20 s
+
+        Verdict verdict = rankDownForGood();
+
+        assertThat(verdict.outcome()).as(verdict.checks().toString()).isEqualTo(Verdict.Outcome.PASSED);
+        assertThat(verdict.checks()).extracting(Verdict.Check::name)
+                .contains("a rank down for good: results again within 20 s");
+    }
+
+    @Test
+    void aRankDownForGoodThatStallsPastItsGoalMissesIt() {
+        ok("baseline", 1, 2);
+        degraded("waited-out-the-deadline", 11, 41);
+
+        Verdict verdict = rankDownForGood();
+
+        assertThat(verdict.outcome()).isEqualTo(Verdict.Outcome.GOALS_MISSED);
+        assertThat(verdict.checks()).filteredOn(c -> !c.passed()).extracting(Verdict.Check::name)
+                .containsExactly("a rank down for good: results again within 20 s");
     }
 
     @Test
