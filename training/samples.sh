@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prints, as markdown, what the trained model generates from one prompt per domain, greedy and
+# Prints, as markdown, what the trained model generates from one prompt per domain (two for
+# reference, whose four books are unlike each other: Bierce's dictionary and Faraday's lectures), greedy and
 # sampled (temperature 0.8, top-p 0.95, seed 1): each block is the prompt, then the generated
 # text. MOE overrides the launcher (default ./moe).
 # Usage (from the repository root): training/samples.sh [MODEL_DIR] > samples.md
@@ -14,6 +15,7 @@ prompts=(
     "literature|“I am sure,” said Elizabeth, “that"
     "recipes|Take a pound of flour, and"
     "reference|GOVERNOR, n."
+    "reference|Now, I must take you to a very interesting part of our subject, the"
 )
 for entry in "${prompts[@]}"; do
     domain="${entry%%|*}"

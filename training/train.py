@@ -13,7 +13,12 @@ a run resumed before its decay may be given another --steps.
 
 Batches are windows of context+1 tokens at offsets drawn uniformly over the five domains' train
 streams laid end to end (each domain weighted by its size), from a generator seeded by (seed,
-step): a run resumed from a checkpoint sees the same batches as one that never stopped.
+step): a run resumed from a checkpoint sees the same batches as one that never stopped. With
+--domain-share, that share of each batch's sequences comes from the named domain alone (the
+rest as before): a second stage that gives a small domain more weight.
+
+--init-from starts a run from another run's weights (its optimizer state is not taken): the
+second stage of the committed model (see TRAINING.md).
 """
 
 import argparse
@@ -61,6 +66,9 @@ def parse_args():
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--checkpoint-minutes", type=float, default=10)
     p.add_argument("--stop-at", help="UTC HH:MM: checkpoint and stop there even if steps remain")
+    p.add_argument("--init-from", help="a checkpoint.pt whose weights this run starts from, at step 0")
+    p.add_argument("--domain-share", default="",
+                   help="DOMAIN=SHARE: that share of each batch's sequences from DOMAIN's train stream alone")
     p.add_argument("--export-only", action="store_true",
                    help="export the checkpoint in --run to --model-out and stop (a look at a run in progress)")
     return p.parse_args()
@@ -112,9 +120,22 @@ def shortened_steps(args, step):
     return steps
 
 
-def batch(stream, args, step):
+def domain_share(args, bounds):
+    """(sequences per batch, (lo, hi) of the domain's train stream) of --domain-share, or None."""
+    if not args.domain_share:
+        return None
+    domain, share = args.domain_share.split("=")
+    if domain not in bounds:
+        raise SystemExit(f"--domain-share: no domain {domain!r}; the domains are {', '.join(DOMAINS)}")
+    return round(float(share) * args.batch), bounds[domain]
+
+
+def batch(stream, args, step, share=None):
     generator = torch.Generator().manual_seed(args.seed * 1_000_003 + step)
     starts = torch.randint(0, len(stream) - args.context - 1, (args.batch,), generator=generator)
+    if share is not None:
+        count, (lo, hi) = share
+        starts[:count] = torch.randint(lo, hi - args.context - 1, (count,), generator=generator)
     return stream[starts.unsqueeze(1) + torch.arange(args.context + 1)]
 
 
@@ -148,11 +169,15 @@ def main():
     os.makedirs(args.run, exist_ok=True)
     with open(os.path.join(args.data, "split.json")) as f:
         split = json.load(f)
-    stream = torch.from_numpy(np.concatenate(
-        [np.fromfile(os.path.join(args.data, f"{d}.train.bin"), dtype="<u2") for d in DOMAINS]).astype(np.int64))
+    streams = [np.fromfile(os.path.join(args.data, f"{d}.train.bin"), dtype="<u2") for d in DOMAINS]
+    stream = torch.from_numpy(np.concatenate(streams).astype(np.int64))
+    ends = np.cumsum([len(s) for s in streams])
+    share = domain_share(args, {d: (int(end - len(s)), int(end)) for d, s, end in zip(DOMAINS, streams, ends)})
     cfg = model_config(args, split["vocab_size"], split["eos_token_id"], split["eos_token_id"] + 1)
     model = Olmoe(cfg)
     model.init_weights(torch.Generator().manual_seed(args.seed))
+    if args.init_from:
+        model.load_state_dict(torch.load(args.init_from)["model"])
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
@@ -192,7 +217,7 @@ def main():
         lr = learning_rate(args, step, steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        ce, aux, z = losses(model, batch(stream, args, step), args.experts)
+        ce, aux, z = losses(model, batch(stream, args, step, share), args.experts)
         loss = ce + args.aux_coef * aux + args.z_coef * z
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
