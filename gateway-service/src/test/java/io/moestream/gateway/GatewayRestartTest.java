@@ -4,12 +4,10 @@ import io.moestream.wire.BatchPart;
 import io.moestream.wire.ExpertRows;
 import io.moestream.wire.TokenBatch;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
@@ -61,14 +59,6 @@ class GatewayRestartTest {
     }
 
     private static ConfigurableApplicationContext start(EmbeddedKafkaBroker broker) {
-        Path state = TestModel.tempDir("gateway-restart-state");
-        // Command-line arguments, because they outrank the application's own defaults.
-        return new SpringApplicationBuilder(GatewayApplication.class).run(
-                "--server.port=0",
-                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
-                "--moe.topics.prefix=" + PREFIX,
-                "--moe.model.dir=" + TestModel.DIR,
-                "--moe.gateway.state-dir=" + state,
-                "--moe.gateway.deadline-ms=60000");
+        return StandaloneGateway.start(broker, PREFIX, "--moe.gateway.deadline-ms=60000");
     }
 }

@@ -1,6 +1,5 @@
 package io.moestream.gateway;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -10,7 +9,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
@@ -123,13 +121,6 @@ class PromptOffsetCommitTest {
     }
 
     private ConfigurableApplicationContext start(EmbeddedKafkaBroker broker, long lingerMs) {
-        Path state = TestModel.tempDir("gateway-commit-state");
-        return new SpringApplicationBuilder(GatewayApplication.class).run(
-                "--server.port=0",
-                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
-                "--moe.topics.prefix=" + prefix,
-                "--moe.model.dir=" + TestModel.DIR,
-                "--moe.gateway.state-dir=" + state,
-                "--moe.gateway.linger-ms=" + lingerMs);
+        return StandaloneGateway.start(broker, prefix, "--moe.gateway.linger-ms=" + lingerMs);
     }
 }
