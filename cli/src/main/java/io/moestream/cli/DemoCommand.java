@@ -101,6 +101,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Path model = model();
         PrintWriter progress = spec.commandLine().getErr();
+        HeldOutText heldOutText = heldOutText(progress);
         progress.printf("moe demo: starting the local pipeline (%d ranks)...%n", ranks);
         progress.flush();
         List<PolicyRun> runs = new ArrayList<>();
@@ -131,13 +132,30 @@ final class DemoCommand implements Callable<Integer> {
             if (!Files.isRegularFile(modelDir.resolve(ModelTokenizer.FILE))) {
                 progress.printf("moe demo: %s has no %s, so the whole-model part is left out%n", modelDir,
                         ModelTokenizer.FILE);
-            } else {
-                whole = WholeModelDemo.run(modelDir, HeldOutText.of(corpus, TrainedModelPaths.HELD_OUT_SHARE), order,
-                        capacityFactor, ranks, newTokens, heldOutSequences, burstDomain, progress);
+            } else if (heldOutText != null) {
+                whole = WholeModelDemo.run(modelDir, heldOutText, order, capacityFactor, ranks, newTokens,
+                        heldOutSequences, burstDomain, progress);
             }
         }
         write(setup, placement, runs, whole);
         return 0;
+    }
+
+    /**
+     * The whole-model part's held-out text, read before the pipeline starts: a bad --corpus stops the demo at
+     * once; without --corpus, where neither the trained model's corpus nor its bundled split is found (a
+     * launch outside a checkout), the part is left out with a note, as the pipeline part needs neither.
+     */
+    private HeldOutText heldOutText(PrintWriter progress) {
+        if (corpus != null) {
+            return HeldOutText.of(corpus, TrainedModelPaths.HELD_OUT_SHARE);
+        }
+        try {
+            return HeldOutText.of(null, TrainedModelPaths.HELD_OUT_SHARE);
+        } catch (UserError e) {
+            progress.printf("moe demo: %s; so the whole-model part is left out%n", e.getMessage());
+            return null;
+        }
     }
 
     /**

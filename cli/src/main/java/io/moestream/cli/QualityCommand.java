@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
                 + " layer, and the modelled speed-up over dropless (as moe bench models it: each MoE layer's step"
                 + " lasts as long as its busiest rank's rows). A cell is what 'moe score --compare dropless' gives"
                 + " for the same policy, options and steps (sequences.jsonl holds the sequences, in order).",
-            "Held-out text: each domain's held-out split of --corpus (as 'moe corpus-tokens' splits it),"
+            "Held-out text: each domain's held-out split of --corpus (as 'moe corpus-tokens' splits it; without"
+                + " --corpus and the trained model's corpus, the split bundled with the trained model),"
                 + " encoded by the model's tokenizer, joined with EOS after each file, cut into windows of"
                 + " --sequence-length tokens, --sequences-per-domain of them spread over the domain, the domains"
                 + " dealt round-robin so that each step of --step-tokens mixes them as a served batch would.",
@@ -50,7 +51,8 @@ final class QualityCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @Option(names = "--corpus", paramLabel = "DIR",
-            description = "The model's training corpus, one directory per domain. Default: the trained model's.")
+            description = "The model's training corpus, one directory per domain. Default: the trained model's,"
+                    + " or the held-out split bundled with it where the checkout has no corpus beside it.")
     Path corpus;
 
     @Option(names = "--held-out", paramLabel = "SHARE",

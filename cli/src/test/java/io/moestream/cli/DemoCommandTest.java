@@ -105,6 +105,15 @@ class DemoCommandTest {
     }
 
     @Test
+    void aCorpusThatIsNotThereStopsTheDemoBeforeThePipelineStarts() {
+        Moe moe = Moe.run("demo", "--corpus", dir.resolve("nowhere").toString(), "--out",
+                dir.resolve("unused").toString());
+
+        assertThat(moe.exitCode()).isEqualTo(ErrorReporter.USER_ERROR);
+        assertThat(moe.err()).contains(dir.resolve("nowhere").toString()).doesNotContain("starting the local pipeline");
+    }
+
+    @Test
     void tooManyPromptsIsAUserError() {
         Moe moe = Moe.run("demo", "--prompts", "10000", "--out", dir.toString());
 
