@@ -63,6 +63,6 @@ final class BenchLayer {
         RoutingConfig config = RoutingConfig.builder(SpecName.parse(Policy.class, "policy", policy), topK)
                 .capacityFactor(1.0).build();
         Router router = new Router(config, Placement.contiguous(experts, ranks));
-        return new MoeLayer(shape.hidden(), new GateProjection(shape.hidden(), experts, gate), router, kernel, null);
+        return new MoeLayer(shape.hidden(), new GateProjection(shape.hidden(), experts, gate), router, kernel, null, null);
     }
 }

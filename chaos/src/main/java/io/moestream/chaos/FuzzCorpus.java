@@ -221,7 +221,7 @@ final class FuzzCorpus {
             expertCase("expert/wrong-topic", dispatch("expert/wrong-topic", 1, hidden).toBytes(WireType.F32),
                     "rows for expert 1 on expert 0's topic");
             String empty = key("expert/no-rows");
-            expertCase("expert/no-rows", new ExpertRows(empty, 0, new int[0], hidden, new float[0], 0)
+            expertCase("expert/no-rows", new ExpertRows(empty, 0, 0, new int[0], hidden, new float[0], 0)
                     .toBytes(WireType.F32), "a dispatch without rows");
             String forged = key("expert/unknown-batch");
             cases.add(new FuzzCase("expert/unknown-batch", topic, null, utf8(forged),
@@ -351,13 +351,13 @@ final class FuzzCorpus {
         }
 
         ExpertRows dispatch(String name, int expert, int width) {
-            return new ExpertRows(key(name), expert, new int[] {0, 1}, width, Arrays.copyOf(states(width), 2 * width),
+            return new ExpertRows(key(name), 0, expert, new int[] {0, 1}, width, Arrays.copyOf(states(width), 2 * width),
                     0);
         }
 
         /** Expert 0's outputs for the two tokens {@link #manifest} routes to it. */
         ExpertRows rows(String name, int width) {
-            return new ExpertRows(key(name), 0, new int[] {0, 1}, width, Arrays.copyOf(states(width), 2 * width),
+            return new ExpertRows(key(name), 0, 0, new int[] {0, 1}, width, Arrays.copyOf(states(width), 2 * width),
                     1_000);
         }
 

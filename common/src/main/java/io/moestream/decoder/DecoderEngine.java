@@ -1,5 +1,7 @@
 package io.moestream.decoder;
 
+import io.moestream.layer.ExpertExecutor;
+import io.moestream.layer.LocalExperts;
 import io.moestream.layer.MoeLayers;
 import io.moestream.model.Checkpoint;
 import io.moestream.model.DecoderConfig;
@@ -10,7 +12,9 @@ import io.moestream.routing.RoutingConfig;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A whole decoder model loaded onto a compute backend: embeddings, every layer's attention and
@@ -27,6 +31,7 @@ public final class DecoderEngine implements AutoCloseable {
     private final Linear lmHead;
     private final RoutingConfig defaultRouting;
     private final String description;
+    private final LocalExperts localExperts;
 
     /**
      * Loads a layer at a time and hands it to the backend before reading the next, so that a backend
@@ -58,6 +63,13 @@ public final class DecoderEngine implements AutoCloseable {
         this.layers = List.copyOf(built);
         this.defaultRouting = modelRouting;
         this.description = backend.description();
+        Map<Integer, LocalExperts.LayerKernels> kernels = new HashMap<>();
+        for (DecoderLayer layer : layers) {
+            if (layer.isMoe()) {
+                kernels.put(layer.index(), layer.kernels());
+            }
+        }
+        this.localExperts = new LocalExperts(kernels);
     }
 
     /** Loads the checkpoint in {@code directory} (config.json and safetensors) onto {@code backend}. */
@@ -84,7 +96,21 @@ public final class DecoderEngine implements AutoCloseable {
 
     /** The model under {@code routing} and {@code placement}, applied in every MoE layer. */
     public DecoderModel model(RoutingConfig routing, Placement placement) {
-        return new DecoderModel(this, routing, placement);
+        return model(routing, placement, localExperts);
+    }
+
+    /**
+     * The model under {@code routing} and {@code placement}, its experts computed by
+     * {@code executor}: on the expert services for the dense worker, or {@link #localExperts()} with
+     * the wire's rounding.
+     */
+    public DecoderModel model(RoutingConfig routing, Placement placement, ExpertExecutor executor) {
+        return new DecoderModel(this, routing, placement, executor);
+    }
+
+    /** Every MoE layer's experts, computed by this engine's kernels. */
+    public ExpertExecutor localExperts() {
+        return localExperts;
     }
 
     List<DecoderLayer> layers() {

@@ -1,7 +1,9 @@
 package io.moestream.decoder;
 
 import io.moestream.expert.ExpertKernel;
+import io.moestream.layer.ExpertExecutor;
 import io.moestream.layer.GateProjection;
+import io.moestream.layer.LocalExperts;
 import io.moestream.layer.MoeLayer;
 import io.moestream.layer.SharedExperts;
 import io.moestream.model.AttentionWeights;
@@ -31,6 +33,8 @@ final class DecoderLayer implements AutoCloseable {
     private final ExpertKernel experts;
     private final GateProjection gate;
     private final SharedExperts shared;
+    /** The shared experts' kernel, or {@code null} for a layer without them. */
+    private final ExpertKernel sharedKernel;
     private final double routedScalingFactor;
 
     DecoderLayer(DecoderConfig config, DecoderLayerWeights weights, ComputeBackend backend, Rope rope) {
@@ -45,11 +49,13 @@ final class DecoderLayer implements AutoCloseable {
             experts = backend.experts(Map.of(0, weights.dense()));
             gate = null;
             shared = null;
+            sharedKernel = null;
         } else {
             experts = backend.experts(moe.experts());
             gate = new GateProjection(hidden, moe.numExperts(), moe.gate());
-            shared = moe.sharedExperts().isEmpty() ? null : new SharedExperts(backend.experts(moe.sharedExpertsById()),
-                    moe.sharedExperts().size(), moe.sharedExpertGate().orElse(null));
+            shared = moe.sharedExperts().isEmpty() ? null
+                    : new SharedExperts(moe.sharedExperts().size(), moe.sharedExpertGate().orElse(null));
+            sharedKernel = shared == null ? null : backend.experts(moe.sharedExpertsById());
         }
     }
 
@@ -84,9 +90,15 @@ final class DecoderLayer implements AutoCloseable {
         return attention;
     }
 
-    /** The MoE block under {@code routing}; only for an MoE layer. */
-    MoeLayer moe(RoutingConfig routing, Placement placement) {
-        return new MoeLayer(hidden, gate, new Router(routing, placement), experts, shared, routedScalingFactor);
+    /** The MoE block under {@code routing}, its experts computed by {@code executor}; only for an MoE layer. */
+    MoeLayer moe(RoutingConfig routing, Placement placement, ExpertExecutor executor) {
+        return new MoeLayer(index, hidden, gate, new Router(routing, placement), executor, shared,
+                routedScalingFactor);
+    }
+
+    /** This MoE layer's kernels, as {@link LocalExperts} computes them. */
+    LocalExperts.LayerKernels kernels() {
+        return new LocalExperts.LayerKernels(experts, sharedKernel);
     }
 
     /** The plain MLP of a dense layer. */
@@ -98,8 +110,8 @@ final class DecoderLayer implements AutoCloseable {
     public void close() {
         attention.close();
         experts.close();
-        if (shared != null) {
-            shared.kernel().close();
+        if (sharedKernel != null) {
+            sharedKernel.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.moestream.decoder;
 
+import io.moestream.layer.ExpertExecutor;
 import io.moestream.layer.LayerOutput;
 import io.moestream.layer.MoeLayer;
 import io.moestream.model.DecoderConfig;
@@ -27,13 +28,13 @@ public final class DecoderModel {
     /** Per layer, its MoE block under this routing, or {@code null} for a dense layer. */
     private final List<MoeLayer> moe;
 
-    DecoderModel(DecoderEngine engine, RoutingConfig routing, Placement placement) {
+    DecoderModel(DecoderEngine engine, RoutingConfig routing, Placement placement, ExpertExecutor executor) {
         this.engine = engine;
         this.config = engine.config();
         this.routing = routing;
         List<MoeLayer> blocks = new ArrayList<>();
         for (DecoderLayer layer : engine.layers()) {
-            blocks.add(layer.isMoe() ? layer.moe(routing, placement) : null);
+            blocks.add(layer.isMoe() ? layer.moe(routing, placement, executor) : null);
         }
         this.moe = Collections.unmodifiableList(blocks);
     }

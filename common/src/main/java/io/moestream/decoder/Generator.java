@@ -4,13 +4,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
  * Generation with a KV cache: one prefill step computes every prompt, then each decode step adds
  * one token to every sequence still running, as one batch. A sequence leaves the batch when it
- * emits a stop token, reaches its token budget, or fills the model's positions.
+ * emits a stop token, reaches its token budget, or fills the model's positions. The steps are a
+ * {@link ContinuousBatch}'s, whose sequences all join at once: the dense worker's batches, which
+ * sequences join at any step, compute the same way.
  */
 public final class Generator {
 
@@ -47,70 +48,40 @@ public final class Generator {
 
     public Run generate(List<int[]> prompts, TokenListener listener, Consumer<LayerRouting> routing) {
         int n = prompts.size();
-        List<Sequence> sequences = new ArrayList<>();
-        List<Chunk> prefill = new ArrayList<>();
-        int prefillTokens = 0;
-        for (int i = 0; i < n; i++) {
-            if (prompts.get(i).length == 0) {
-                throw new IllegalArgumentException("prompt " + i + " is empty");
-            }
-            Sequence sequence = model.newSequence();
-            sequences.add(sequence);
-            prefill.add(new Chunk(sequence, prompts.get(i)));
-            prefillTokens += prompts.get(i).length;
-        }
-        SplittableRandom[] random = new SplittableRandom[n];
+        ContinuousBatch<Integer> batch = new ContinuousBatch<>(model, sourceRank);
         int[][] generated = new int[n][maxNewTokens];
         double[][] logprobs = new double[n][maxNewTokens];
         int[] count = new int[n];
         Generation.FinishReason[] finish = new Generation.FinishReason[n];
         for (int i = 0; i < n; i++) {
-            random[i] = sampling.random(i);
+            if (prompts.get(i).length == 0) {
+                throw new IllegalArgumentException("prompt " + i + " is empty");
+            }
+            batch.add(i, new ContinuousBatch.Request(prompts.get(i), sampling, i, maxNewTokens, stopTokens, 0, false));
         }
-        long start = System.nanoTime();
-        StepOutput out = model.step(prefill, sourceRank, LogitRows.LAST);
-        long prefillNanos = System.nanoTime() - start;
-        out.routing().forEach(routing);
-        int[] running = new int[n];
-        for (int i = 0; i < n; i++) {
-            running[i] = i;
-        }
-        int active = n;
-        int decodeSteps = 0;
+        long prefillNanos = 0;
+        int prefillTokens = 0;
+        int decodeSteps = -1;
         int decodeTokens = 0;
-        long decodeStart = System.nanoTime();
-        while (true) {
-            int still = 0;
-            for (int r = 0; r < active; r++) {
-                int i = running[r];
-                int token = sampling.choose(out.logits(), r * out.vocab(), out.vocab(), random[i]);
-                generated[i][count[i]] = token;
-                logprobs[i][count[i]] = LogSoftmax.of(out.logits(), r * out.vocab(), out.vocab())[token];
-                count[i]++;
-                listener.token(i, token);
-                if (stopTokens.contains(token)) {
-                    finish[i] = Generation.FinishReason.STOP;
-                } else if (count[i] == maxNewTokens || sequences.get(i).length() + 1 > model.config().maxPositionEmbeddings()) {
-                    finish[i] = Generation.FinishReason.LENGTH;
-                } else {
-                    running[still++] = i;
-                }
+        long start = System.nanoTime();
+        while (!batch.isEmpty()) {
+            ContinuousBatch.Step<Integer> step = batch.step();
+            step.routing().forEach(routing);
+            if (decodeSteps < 0) {
+                prefillNanos = System.nanoTime() - start;
+                prefillTokens = step.prefillTokens();
             }
-            active = still;
-            if (active == 0) {
-                break;
-            }
-            List<Chunk> decode = new ArrayList<>();
-            for (int r = 0; r < active; r++) {
-                int i = running[r];
-                decode.add(new Chunk(sequences.get(i), new int[] {generated[i][count[i] - 1]}));
-            }
-            out = model.step(decode, sourceRank, LogitRows.LAST);
-            out.routing().forEach(routing);
             decodeSteps++;
-            decodeTokens += active;
+            decodeTokens += step.decodeTokens();
+            for (ContinuousBatch.Event<Integer> event : step.events()) {
+                int i = event.tag();
+                generated[i][count[i]] = event.token();
+                logprobs[i][count[i]++] = event.logprob();
+                finish[i] = event.finish();
+                listener.token(i, event.token());
+            }
         }
-        long decodeNanos = System.nanoTime() - decodeStart;
+        long decodeNanos = System.nanoTime() - start - prefillNanos;
         List<Generation> generations = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             generations.add(new Generation(prompts.get(i), Arrays.copyOf(generated[i], count[i]),

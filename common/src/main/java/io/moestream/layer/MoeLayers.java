@@ -33,7 +33,7 @@ public final class MoeLayers {
                                  ExpertKernel experts, ExpertKernel shared) {
         GateProjection gate = new GateProjection(weights.hidden(), weights.numExperts(), weights.gate());
         SharedExperts sharedExperts = weights.sharedExperts().isEmpty() ? null
-                : new SharedExperts(shared, weights.sharedExperts().size(), weights.sharedExpertGate().orElse(null));
-        return new MoeLayer(weights.hidden(), gate, new Router(routing, placement), experts, sharedExperts);
+                : new SharedExperts(weights.sharedExperts().size(), weights.sharedExpertGate().orElse(null));
+        return new MoeLayer(weights.hidden(), gate, new Router(routing, placement), experts, sharedExperts, shared);
     }
 }

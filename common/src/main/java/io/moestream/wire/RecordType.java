@@ -11,7 +11,8 @@ enum RecordType {
     EXPERT_ROWS,
     ROUTING_MANIFEST;
 
-    static final int VERSION = 1;
+    /** 2: expert rows carry their MoE layer. */
+    static final int VERSION = 2;
 
     WireWriter start(int expectedBytes) {
         WireWriter out = new WireWriter(expectedBytes + 4);

@@ -21,6 +21,19 @@ public enum WireType {
         return bytes;
     }
 
+    /** {@code values} as they arrive after a trip over the wire in this type: a new array, or the same for F32. */
+    public float[] round(float[] values) {
+        if (this == F32) {
+            return values;
+        }
+        float[] rounded = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            rounded[i] = this == F16 ? HalfFloats.f16ToFloat(HalfFloats.floatToF16(values[i]))
+                    : HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(values[i]));
+        }
+        return rounded;
+    }
+
     void write(WireWriter out, float[] values) {
         for (float v : values) {
             switch (this) {

@@ -138,14 +138,14 @@ class BatchReassemblyTest {
         BatchReassembly reassembly = new BatchReassembly(step.manifest, HIDDEN);
         ExpertRows good = step.outputs.get(0);
 
-        assertThatThrownBy(() -> reassembly.accept(new ExpertRows("other", good.expert(), good.tokens(), HIDDEN,
+        assertThatThrownBy(() -> reassembly.accept(new ExpertRows("other", 0, good.expert(), good.tokens(), HIDDEN,
                 good.rows(), 0))).hasMessage("rows of batch other offered to batch g-r1-7");
-        assertThatThrownBy(() -> reassembly.accept(new ExpertRows("g-r1-7", 99, good.tokens(), HIDDEN, good.rows(), 0)))
+        assertThatThrownBy(() -> reassembly.accept(new ExpertRows("g-r1-7", 0, 99, good.tokens(), HIDDEN, good.rows(), 0)))
                 .hasMessage("batch g-r1-7: expert 99 has no slot in the manifest");
-        assertThatThrownBy(() -> reassembly.accept(new ExpertRows("g-r1-7", good.expert(), good.tokens(), 3,
+        assertThatThrownBy(() -> reassembly.accept(new ExpertRows("g-r1-7", 0, good.expert(), good.tokens(), 3,
                 new float[good.tokens().length * 3], 0)))
                 .hasMessage("batch g-r1-7: expert " + good.expert() + " sent rows of hidden size 3, expected 6");
-        assertThatThrownBy(() -> reassembly.accept(new ExpertRows("g-r1-7", good.expert(), new int[] {0}, HIDDEN,
+        assertThatThrownBy(() -> reassembly.accept(new ExpertRows("g-r1-7", 0, good.expert(), new int[] {0}, HIDDEN,
                 new float[HIDDEN], 0))).hasMessageContaining("that are not the " + good.tokens().length + " tokens");
         assertThat(reassembly.missingExperts()).hasSize(step.outputs.size());
     }
@@ -157,8 +157,9 @@ class BatchReassemblyTest {
     private Step route(Policy policy, boolean withShared) {
         RoutingConfig config = RoutingConfig.builder(policy, 2).capacityFactor(0.75).build();
         Router router = new Router(config, Placement.contiguous(EXPERTS, 2));
-        SharedExperts shared = withShared ? new SharedExperts(sharedKernel, SHARED, sharedGate) : null;
-        MoeLayer layer = new MoeLayer(HIDDEN, new GateProjection(HIDDEN, EXPERTS, gate), router, kernel, shared);
+        SharedExperts shared = withShared ? new SharedExperts(SHARED, sharedGate) : null;
+        MoeLayer layer = new MoeLayer(HIDDEN, new GateProjection(HIDDEN, EXPERTS, gate), router, kernel, shared,
+                sharedKernel);
         LayerOutput expected = layer.forward(x, TOKENS, batch.sourceRank());
 
         List<ExpertRows> outputs = new ArrayList<>();
@@ -166,7 +167,7 @@ class BatchReassemblyTest {
         for (int e = 0; e < EXPERTS; e++) {
             int[] tokens = dispatch.tokens(e);
             if (tokens.length > 0) {
-                outputs.add(new ExpertRows(batch.batchId(), e, tokens, HIDDEN, compute(kernel, e, tokens), 0));
+                outputs.add(new ExpertRows(batch.batchId(), 0, e, tokens, HIDDEN, compute(kernel, e, tokens), 0));
             }
         }
         double[] scale = new double[withShared ? TOKENS : 0];
@@ -177,7 +178,7 @@ class BatchReassemblyTest {
                 scale[t] = 1 / (1 + Math.exp(-GateProjection.dot(x, t * HIDDEN, sharedGate, 0, HIDDEN)));
             }
             for (int s = 0; s < SHARED; s++) {
-                outputs.add(new ExpertRows(batch.batchId(), ExpertRows.sharedExpertId(s), every, HIDDEN,
+                outputs.add(new ExpertRows(batch.batchId(), 0, ExpertRows.sharedExpertId(s), every, HIDDEN,
                         compute(sharedKernel, s, every), 0));
             }
         }

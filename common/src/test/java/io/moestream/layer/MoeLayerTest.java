@@ -36,7 +36,7 @@ class MoeLayerTest {
     @ParameterizedTest
     @EnumSource(Policy.class)
     void outputIsTheWeightedSumOfTheKeptExpertsOutputs(Policy policy) {
-        MoeLayer layer = layer(RoutingConfig.builder(policy, 2).capacityFactor(0.75).build(), null);
+        MoeLayer layer = layer(RoutingConfig.builder(policy, 2).capacityFactor(0.75).build(), null, null);
         LayerOutput result = layer.forward(x, TOKENS, 1);
         JavaExpertKernel reference = new JavaExpertKernel(experts);
         for (int t = 0; t < TOKENS; t++) {
@@ -57,7 +57,7 @@ class MoeLayerTest {
     @Test
     void aTokenWithNoKeptSlotOutputsZero() {
         // Capacity 1 for 12 tokens: most tokens lose their only slot under token-drop.
-        MoeLayer layer = layer(RoutingConfig.builder(Policy.TOKEN_DROP, 1).capacityFactor(0.01).build(), null);
+        MoeLayer layer = layer(RoutingConfig.builder(Policy.TOKEN_DROP, 1).capacityFactor(0.01).build(), null, null);
         LayerOutput result = layer.forward(x, TOKENS, 0);
         int empty = 0;
         for (int t = 0; t < TOKENS; t++) {
@@ -73,7 +73,7 @@ class MoeLayerTest {
 
     @Test
     void rectifiedSlotsCountTheirMultiplicityInTheWeights() {
-        MoeLayer layer = layer(RoutingConfig.builder(Policy.RECTIFY_IR, 2).capacityFactor(0.25).build(), null);
+        MoeLayer layer = layer(RoutingConfig.builder(Policy.RECTIFY_IR, 2).capacityFactor(0.25).build(), null, null);
         LayerOutput result = layer.forward(x, TOKENS, 0);
         boolean sawMultiplicityTwo = false;
         for (int t = 0; t < TOKENS; t++) {
@@ -89,8 +89,8 @@ class MoeLayerTest {
         Map<Integer, ExpertWeights> sharedWeights = random.experts(2, HIDDEN, FFN);
         float[] sharedGate = random.floats(HIDDEN, 1.0);
         RoutingConfig config = RoutingConfig.builder(Policy.TOKEN_DROP, 1).capacityFactor(0.01).build();
-        float[] routedOnly = layer(config, null).forward(x, TOKENS, 0).output();
-        float[] withShared = layer(config, new SharedExperts(new JavaExpertKernel(sharedWeights), 2, sharedGate))
+        float[] routedOnly = layer(config, null, null).forward(x, TOKENS, 0).output();
+        float[] withShared = layer(config, new SharedExperts(2, sharedGate), new JavaExpertKernel(sharedWeights))
                 .forward(x, TOKENS, 0).output();
         JavaExpertKernel reference = new JavaExpertKernel(sharedWeights);
         for (int t = 0; t < TOKENS; t++) {
@@ -106,7 +106,7 @@ class MoeLayerTest {
 
     @Test
     void badHiddenStatesAreRejectedNamingTokenAndDimension() {
-        MoeLayer layer = layer(RoutingConfig.builder(Policy.DROPLESS, 2).build(), null);
+        MoeLayer layer = layer(RoutingConfig.builder(Policy.DROPLESS, 2).build(), null, null);
         assertThatThrownBy(() -> layer.forward(new float[HIDDEN * 2 + 1], 2, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected tokens * hidden");
         float[] withNaN = x.clone();
@@ -115,10 +115,10 @@ class MoeLayerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token 2, dimension 3 is NaN");
     }
 
-    private MoeLayer layer(RoutingConfig config, SharedExperts shared) {
+    private MoeLayer layer(RoutingConfig config, SharedExperts shared, JavaExpertKernel sharedKernel) {
         Router router = new Router(config, Placement.contiguous(EXPERTS, 2));
         return new MoeLayer(HIDDEN, new GateProjection(HIDDEN, EXPERTS, gate), router, new JavaExpertKernel(experts),
-                shared);
+                shared, sharedKernel);
     }
 
     private float[] expertOf(JavaExpertKernel kernel, int expert, int token) {

@@ -52,7 +52,7 @@ class WireRecordsTest {
 
     @Test
     void expertRowsRoundTripAndAreOneKindOfBatchPart() {
-        ExpertRows rows = new ExpertRows("b1", ExpertRows.sharedExpertId(0), new int[] {0, 2, 5}, 2, STATES, 99L);
+        ExpertRows rows = new ExpertRows("b1", 0, ExpertRows.sharedExpertId(0), new int[] {0, 2, 5}, 2, STATES, 99L);
         BatchPart part = BatchPart.fromBytes(rows.toBytes(WireType.F32));
         assertThat(part).isInstanceOf(ExpertRows.class);
         ExpertRows decoded = (ExpertRows) part;
@@ -137,7 +137,7 @@ class WireRecordsTest {
         assertThatThrownBy(() -> new TokenBatch("b", 0, 0, List.of(), 4, new float[6]))
                 .hasMessageContaining("not a whole number of rows of 4");
         assertThatThrownBy(() -> new RequestSpan("r", 0, 3, 2, 4)).hasMessageContaining("request r");
-        assertThatThrownBy(() -> new ExpertRows("b", 1, new int[] {0, 1}, 2, new float[3], 0))
+        assertThatThrownBy(() -> new ExpertRows("b", 0, 1, new int[] {0, 1}, 2, new float[3], 0))
                 .hasMessageContaining("3 values for 2 rows of 2");
     }
 }

@@ -126,8 +126,8 @@ class BatchAssemblerTest {
     void rowsBeforeTheManifestAndRowsThatDoNotFitAreHandledAsTheyCome() {
         RoutingManifest manifest = manifest("mixed", start);
         List<ExpertRows> rows = rowsOf(manifest);
-        ExpertRows stranger = new ExpertRows("mixed", EXPERTS + 5, new int[] {0}, HIDDEN, new float[HIDDEN], 0);
-        ExpertRows wrongTokens = new ExpertRows("mixed", rows.get(3).expert(), new int[] {0, 1, 2}, HIDDEN,
+        ExpertRows stranger = new ExpertRows("mixed", 0, EXPERTS + 5, new int[] {0}, HIDDEN, new float[HIDDEN], 0);
+        ExpertRows wrongTokens = new ExpertRows("mixed", 0, rows.get(3).expert(), new int[] {0, 1, 2}, HIDDEN,
                 new float[3 * HIDDEN], 0);
         List<byte[]> parts = new ArrayList<>();
         rows.subList(0, 10).forEach(r -> parts.add(r.toBytes(WireType.F32)));
@@ -149,10 +149,10 @@ class BatchAssemblerTest {
 
     @Test
     void rowsOfAnotherHiddenSizeOrWithANonFiniteValueAreDeadLetteredAtOnceAndKeepNoBatchWaiting() {
-        ExpertRows wide = new ExpertRows("wide", 3, new int[] {0}, HIDDEN + 1, new float[HIDDEN + 1], 0);
+        ExpertRows wide = new ExpertRows("wide", 0, 3, new int[] {0}, HIDDEN + 1, new float[HIDDEN + 1], 0);
         float[] values = new float[2 * HIDDEN];
         values[HIDDEN + 1] = Float.POSITIVE_INFINITY;
-        ExpertRows infinite = new ExpertRows("infinite", 5, new int[] {4, 9}, HIDDEN, values, 0);
+        ExpertRows infinite = new ExpertRows("infinite", 0, 5, new int[] {4, 9}, HIDDEN, values, 0);
         send("wide", List.of(wide.toBytes(WireType.F32)));
         send("infinite", List.of(infinite.toBytes(WireType.F32)));
 
@@ -267,7 +267,7 @@ class BatchAssemblerTest {
             for (int i = 0; i < values.length; i++) {
                 values[i] = random.nextFloat() - 0.5f;
             }
-            rows.add(new ExpertRows(manifest.batchId(), e, tokens, HIDDEN, values, 0));
+            rows.add(new ExpertRows(manifest.batchId(), 0, e, tokens, HIDDEN, values, 0));
         }
         return rows;
     }

@@ -67,7 +67,7 @@ final class RouterAndExperts {
                 }
                 float[] y = new float[x.length];
                 kernel.forward(e, x, tokens.length, y);
-                parts.add(new ExpertRows(batch.batchId(), e, tokens, hidden, y, 1000).toBytes(WireType.F32));
+                parts.add(new ExpertRows(batch.batchId(), 0, e, tokens, hidden, y, 1000).toBytes(WireType.F32));
             }
         }
         parts.add(manifest.toBytes());

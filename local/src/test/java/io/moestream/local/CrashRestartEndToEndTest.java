@@ -158,7 +158,7 @@ class CrashRestartEndToEndTest {
 
     private static ExpertRows dispatch(String id) {
         int rows = 3;
-        return new ExpertRows(id, 0, new int[] {0, 1, 2}, hidden(), gaussian(rows, id), 0);
+        return new ExpertRows(id, 0, 0, new int[] {0, 1, 2}, hidden(), gaussian(rows, id), 0);
     }
 
     private static int hidden() {

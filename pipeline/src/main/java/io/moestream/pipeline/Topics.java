@@ -20,6 +20,11 @@ import org.apache.kafka.common.config.TopicConfig;
  * <tr><td>dead-letter</td><td>original key</td><td>{@link DeadLetter} JSON</td><td>1</td><td>7 days</td></tr>
  * <tr><td>control</td><td>setting name</td><td>routing settings JSON</td><td>1, compacted</td><td>forever</td></tr>
  * <tr><td>router-trace</td><td>batch id</td><td>a {@code ./moe replay} input line</td><td>1</td><td>1 day</td></tr>
+ * <tr><td colspan="5">whole models (dense workers, docs/PIPELINE.md):</td></tr>
+ * <tr><td>completions</td><td>request id</td><td>completion request JSON</td><td>source ranks</td><td>1 day</td></tr>
+ * <tr><td>layer-outputs</td><td>step id</td><td>{@link ExpertRows} outputs</td><td>source ranks (partition = the worker's rank)</td><td>1 hour</td></tr>
+ * <tr><td>completion-stream</td><td>request id</td><td>token JSON, one per generated token</td><td>source ranks</td><td>1 day</td></tr>
+ * <tr><td>completion-results</td><td>request id</td><td>completion result JSON</td><td>source ranks</td><td>1 day</td></tr>
  * </table>
  *
  * Hidden states are large and only in flight for milliseconds, hence the short retention of the
@@ -28,6 +33,13 @@ import org.apache.kafka.common.config.TopicConfig;
 public final class Topics {
 
     public static final String DEFAULT_PREFIX = "moe.";
+
+    /**
+     * The header of a dense worker's dispatch that names the partition of {@link #layerOutputs()} its
+     * outputs go to (the worker's rank, as a decimal string); dispatches without it are the single-layer
+     * pipeline's, whose outputs go to {@link #expertOutputs()}.
+     */
+    public static final String REPLY_PARTITION_HEADER = "moe-reply-partition";
 
     /**
      * The largest record the topics that carry hidden states accept: a 256-token step of a
@@ -82,6 +94,22 @@ public final class Topics {
         return prefix + "router-trace";
     }
 
+    public String completions() {
+        return prefix + "completions";
+    }
+
+    public String layerOutputs() {
+        return prefix + "layer-outputs";
+    }
+
+    public String completionStream() {
+        return prefix + "completion-stream";
+    }
+
+    public String completionResults() {
+        return prefix + "completion-results";
+    }
+
     /** Every topic of a deployment, with the partitions and settings the table above gives. */
     public List<NewTopic> all(TopicLayout layout) {
         int ranks = layout.sourceRanks();
@@ -101,6 +129,10 @@ public final class Topics {
         topics.add(new NewTopic(control(), 1, (short) 1)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         topics.add(topic(routerTrace(), 1, DAY_MS));
+        topics.add(topic(completions(), ranks, DAY_MS));
+        topics.add(hiddenStates(layerOutputs(), ranks));
+        topics.add(topic(completionStream(), ranks, DAY_MS));
+        topics.add(large(completionResults(), ranks, DAY_MS));
         return topics;
     }
 

@@ -27,6 +27,8 @@ final class BatchRouter {
     /** Finite, as the router requires, and far below any gate's logit: exp of it is 0. */
     static final double UNAVAILABLE_LOGIT = -1e30;
 
+    /** The decoder layer index of the MoE layer this router serves, which its dispatches carry. */
+    private final int layer;
     private final int hidden;
     private final GateProjection gate;
     private final int sharedExperts;
@@ -34,6 +36,7 @@ final class BatchRouter {
     private final GateProjection sharedGate;
 
     BatchRouter(MoeLayerWeights weights) {
+        this.layer = weights.layer();
         this.hidden = weights.hidden();
         this.gate = new GateProjection(hidden, weights.numExperts(), weights.gate());
         this.sharedExperts = weights.sharedExperts().size();
@@ -63,7 +66,7 @@ final class BatchRouter {
         RoutingResult routing = router.route(avoid ? masked(logits, unavailable) : logits, batch.sourceRank());
         List<ExpertRows> dispatches = new ArrayList<>(dispatches(batch, routing.dispatch()));
         for (int s = 0; s < sharedExperts; s++) {
-            dispatches.add(new ExpertRows(batch.batchId(), ExpertRows.sharedExpertId(s),
+            dispatches.add(new ExpertRows(batch.batchId(), layer, ExpertRows.sharedExpertId(s),
                     IntStream.range(0, batch.tokens()).toArray(), hidden, batch.states(), 0));
         }
         RoutingConfig config = router.config();
@@ -119,7 +122,7 @@ final class BatchRouter {
         for (int e = 0; e < dispatch.experts(); e++) {
             int[] tokens = dispatch.tokens(e);
             if (tokens.length > 0) {
-                records.add(new ExpertRows(batch.batchId(), e, tokens, hidden, gather(batch.states(), tokens), 0));
+                records.add(new ExpertRows(batch.batchId(), layer, e, tokens, hidden, gather(batch.states(), tokens), 0));
             }
         }
         return records;

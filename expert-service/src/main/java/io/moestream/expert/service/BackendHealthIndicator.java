@@ -1,7 +1,6 @@
 package io.moestream.expert.service;
 
 import io.moestream.kernels.BackendStatus;
-import io.moestream.kernels.SelectedKernel;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -14,14 +13,15 @@ final class BackendHealthIndicator implements HealthIndicator {
 
     private final Health health;
 
-    BackendHealthIndicator(SelectedKernel kernel, RankExperts experts) {
+    BackendHealthIndicator(RankKernels kernel, RankExperts experts) {
         BackendStatus status = kernel.status();
         this.health = Health.up()
                 .withDetail("rank", experts.rank())
                 .withDetail("experts", experts.ids())
+                .withDetail("layers", experts.layers())
                 .withDetail("requested", status.requested().specName())
                 .withDetail("backend", status.active().specName())
-                .withDetail("kernel", kernel.kernel().description())
+                .withDetail("kernel", kernel.description())
                 .withDetail("fallback", status.fellBack())
                 .withDetail("reason", status.reason())
                 .build();

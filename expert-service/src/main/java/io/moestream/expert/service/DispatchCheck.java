@@ -13,12 +13,18 @@ final class DispatchCheck {
 
     private final int hidden;
     private final Set<Integer> hosted;
+    private final Set<Integer> layers;
     private final IntFunction<String> topicOf;
 
-    /** @param topicOf the topic of each expert: a dispatch comes on its expert's topic or from no router */
-    DispatchCheck(int hidden, Set<Integer> hosted, IntFunction<String> topicOf) {
+    /**
+     * @param hosted the wire ids of the hosted experts
+     * @param layers the MoE layers they are hosted for
+     * @param topicOf the topic of each expert: a dispatch comes on its expert's topic or from no router
+     */
+    DispatchCheck(int hidden, Set<Integer> hosted, Set<Integer> layers, IntFunction<String> topicOf) {
         this.hidden = hidden;
         this.hosted = Set.copyOf(hosted);
+        this.layers = Set.copyOf(layers);
         this.topicOf = topicOf;
     }
 
@@ -36,6 +42,10 @@ final class DispatchCheck {
         if (!hosted.contains(rows.expert())) {
             return new Verdict.Refused(Rejection.NOT_HOSTED, "expert " + rows.expert() + " is not hosted here; hosted: "
                     + hosted.stream().sorted().toList());
+        }
+        if (!layers.contains(rows.layer())) {
+            return new Verdict.Refused(Rejection.NOT_HOSTED, "layer " + rows.layer() + " is not an MoE layer hosted here;"
+                    + " hosted: " + layers.stream().sorted().toList());
         }
         if (!topic.equals(topicOf.apply(rows.expert()))) {
             return new Verdict.Refused(Rejection.WRONG_TOPIC, "rows for expert " + rows.expert() + " on topic " + topic

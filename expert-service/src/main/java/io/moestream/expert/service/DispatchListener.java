@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.core.KafkaTemplate;
 
@@ -38,7 +39,7 @@ public class DispatchListener {
         this.topics = topics;
         this.experts = experts;
         this.wireType = wireType;
-        this.check = new DispatchCheck(experts.hidden(), experts.ids(), topics::expert);
+        this.check = new DispatchCheck(experts.hidden(), experts.ids(), experts.layers(), topics::expert);
         this.compute = compute;
         this.metrics = metrics;
         this.template = template;
@@ -60,12 +61,21 @@ public class DispatchListener {
         record Refusal(ConsumerRecord<byte[], byte[]> record, Verdict.Refused verdict) {
         }
         List<ExpertRows> dispatches = new ArrayList<>(records.size());
+        List<Integer> replyPartitions = new ArrayList<>(records.size());
         List<Refusal> refusals = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             metrics.wireBytes("in", record.value() == null ? 0 : record.value().length);
             Verdict verdict = check.check(record.topic(), record.value());
+            Header reply = record.headers().lastHeader(Topics.REPLY_PARTITION_HEADER);
+            Integer replyPartition = reply == null ? null : replyPartition(reply.value());
+            if (reply != null && replyPartition == null) {
+                verdict = new Verdict.Refused(Rejection.BAD_REPLY, Topics.REPLY_PARTITION_HEADER + " header "
+                        + new String(reply.value(), StandardCharsets.UTF_8) + " is not a partition of "
+                        + topics.layerOutputs() + " (0.." + (experts.layout().sourceRanks() - 1) + ")");
+            }
             if (verdict instanceof Verdict.Accepted accepted) {
                 dispatches.add(accepted.dispatch());
+                replyPartitions.add(replyPartition);
             } else if (verdict instanceof Verdict.Refused refused) {
                 refusals.add(new Refusal(record, refused));
             }
@@ -79,10 +89,27 @@ public class DispatchListener {
                     record.key(), record.value(), refusal.verdict().reason()));
             metrics.deadLetter(refusal.verdict().kind());
         }
-        for (ExpertRows output : outputs) {
+        for (int i = 0; i < outputs.size(); i++) {
+            ExpertRows output = outputs.get(i);
             byte[] value = output.toBytes(wireType);
-            template.send(topics.expertOutputs(), output.batchId().getBytes(StandardCharsets.UTF_8), value);
+            byte[] key = output.batchId().getBytes(StandardCharsets.UTF_8);
+            Integer reply = replyPartitions.get(i);
+            if (reply == null) {
+                template.send(topics.expertOutputs(), key, value);
+            } else {
+                template.send(topics.layerOutputs(), reply, key, value);
+            }
             metrics.wireBytes("out", value.length);
+        }
+    }
+
+    /** The dense worker's partition of layer-outputs its header names, or {@code null} when it names none. */
+    private Integer replyPartition(byte[] header) {
+        try {
+            int partition = Integer.parseInt(new String(header, StandardCharsets.UTF_8));
+            return partition >= 0 && partition < experts.layout().sourceRanks() ? partition : null;
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.moestream.expert.service;
 
-import io.moestream.expert.ExpertKernel;
 import io.moestream.wire.ExpertRows;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,28 +8,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Computes a poll's dispatches with the kernel, whose only user it is (kernels want one owner thread, and
- * this runs on the listener's). All rows for one expert in a poll go through one kernel call: one GEMM of
- * many rows runs far faster than many GEMMs of a few.
+ * Computes a poll's dispatches with each layer's kernel, whose only user it is (kernels want one owner
+ * thread, and this runs on the listener's). All rows for one expert of one layer in a poll go through one
+ * kernel call: one GEMM of many rows runs far faster than many GEMMs of a few.
  */
 final class ExpertCompute implements AutoCloseable {
 
-    private final ExpertKernel kernel;
+    private final RankKernels kernels;
     private final ExpertMetrics metrics;
 
-    ExpertCompute(ExpertKernel kernel, ExpertMetrics metrics) {
-        this.kernel = kernel;
+    /** One expert of one layer: the rows one kernel call computes. */
+    private record LayerExpert(int layer, int expert) {
+    }
+
+    ExpertCompute(RankKernels kernels, ExpertMetrics metrics) {
+        this.kernels = kernels;
         this.metrics = metrics;
     }
 
     /**
-     * The outputs of {@code dispatches}, one for each in the same order, with the batch id, expert and
-     * tokens of its dispatch. Each carries its share of its expert's kernel time, by rows.
+     * The outputs of {@code dispatches} (of hosted layers only), one for each in the same order, with the
+     * batch id, layer, expert and tokens of its dispatch. Each carries its share of its expert's kernel time, by rows.
      */
     List<ExpertRows> compute(List<ExpertRows> dispatches) {
-        Map<Integer, List<Integer>> byExpert = new LinkedHashMap<>();
+        Map<LayerExpert, List<Integer>> byExpert = new LinkedHashMap<>();
         for (int i = 0; i < dispatches.size(); i++) {
-            byExpert.computeIfAbsent(dispatches.get(i).expert(), e -> new ArrayList<>()).add(i);
+            ExpertRows dispatch = dispatches.get(i);
+            byExpert.computeIfAbsent(new LayerExpert(dispatch.layer(), dispatch.expert()), e -> new ArrayList<>()).add(i);
         }
         ExpertRows[] outputs = new ExpertRows[dispatches.size()];
         byExpert.forEach((expert, indices) -> computeExpert(expert, indices.stream().map(dispatches::get).toList(),
@@ -38,13 +42,14 @@ final class ExpertCompute implements AutoCloseable {
         return Arrays.asList(outputs);
     }
 
-    private void computeExpert(int expert, List<ExpertRows> group, List<Integer> indices, ExpertRows[] outputs) {
+    private void computeExpert(LayerExpert key, List<ExpertRows> group, List<Integer> indices, ExpertRows[] outputs) {
         int hidden = group.get(0).hidden();
         int rows = group.stream().mapToInt(d -> d.tokens().length).sum();
         float[] x = concat(group, rows * hidden);
         float[] y = new float[x.length];
         long start = System.nanoTime();
-        kernel.forward(expert, x, rows, y);
+        int expert = key.expert();
+        kernels.kernel(key.layer()).forward(expert, x, rows, y);
         long busy = System.nanoTime() - start;
         metrics.computed(expert, rows, busy);
         int offset = 0;
@@ -52,7 +57,7 @@ final class ExpertCompute implements AutoCloseable {
             ExpertRows dispatch = group.get(g);
             int length = dispatch.rows().length;
             long share = rows == 0 ? busy / group.size() : busy * dispatch.tokens().length / rows;
-            outputs[indices.get(g)] = new ExpertRows(dispatch.batchId(), expert, dispatch.tokens(), hidden,
+            outputs[indices.get(g)] = new ExpertRows(dispatch.batchId(), dispatch.layer(), expert, dispatch.tokens(), hidden,
                     Arrays.copyOfRange(y, offset, offset + length), share);
             offset += length;
         }
@@ -73,6 +78,6 @@ final class ExpertCompute implements AutoCloseable {
 
     @Override
     public void close() {
-        kernel.close();
+        kernels.close();
     }
 }

@@ -1,8 +1,6 @@
 package io.moestream.expert.service;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.moestream.kernels.ExpertKernels;
-import io.moestream.kernels.SelectedKernel;
 import io.moestream.pipeline.MoeSettings;
 import io.moestream.pipeline.TopicSetup;
 import io.moestream.service.InstanceId;
@@ -62,29 +60,29 @@ class ExpertServiceConfiguration {
     @Bean
     RankExperts rankExperts(MoeSettings moe, ExpertSettings expert) {
         RankExperts experts = RankExperts.load(moe, expert);
-        LOG.info("rank {} hosts experts {} of layer {} from {}", experts.rank(), experts.ids(), moe.modelLayer(),
+        LOG.info("rank {} hosts experts {} of MoE layers {} from {}", experts.rank(), experts.ids(), experts.layers(),
                 moe.modelDir());
         return experts;
     }
 
     @Bean
-    SelectedKernel selectedKernel(RankExperts experts, ExpertSettings expert) {
+    RankKernels rankKernels(RankExperts experts, ExpertSettings expert) {
         // ExpertKernels logs the choice and the fallback reason.
-        return ExpertKernels.create(expert.backend(), experts.weights(), expert.threads());
+        return RankKernels.create(expert.backend(), experts, expert.threads());
     }
 
     @Bean
-    ExpertMetrics expertMetrics(MeterRegistry registry, RankExperts experts, SelectedKernel kernel) {
-        return new ExpertMetrics(registry, experts.rank(), kernel.status());
+    ExpertMetrics expertMetrics(MeterRegistry registry, RankExperts experts, RankKernels kernels) {
+        return new ExpertMetrics(registry, experts.rank(), kernels.status());
     }
 
     @Bean
-    ExpertCompute expertCompute(SelectedKernel kernel, ExpertMetrics metrics) {
-        return new ExpertCompute(kernel.kernel(), metrics);
+    ExpertCompute expertCompute(RankKernels kernels, ExpertMetrics metrics) {
+        return new ExpertCompute(kernels, metrics);
     }
 
     @Bean
-    BackendHealthIndicator expertBackendHealthIndicator(SelectedKernel kernel, RankExperts experts) {
+    BackendHealthIndicator expertBackendHealthIndicator(RankKernels kernel, RankExperts experts) {
         return new BackendHealthIndicator(kernel, experts);
     }
 

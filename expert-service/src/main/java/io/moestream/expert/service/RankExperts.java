@@ -16,20 +16,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
- * The experts one rank serves and their weights, read from the checkpoint: the routed experts {@code L(rank)}
- * of the placement, and the shared experts when asked for, under their wire ids ({@code -1 - s}) so that one
- * kernel computes both.
+ * The experts one rank serves and their weights, read from the checkpoint: in every MoE layer, the routed
+ * experts {@code L(rank)} of the placement, and the shared experts when asked for, under their wire ids
+ * ({@code -1 - s}) so that one kernel per layer computes both. Every layer: a dense worker sends each MoE
+ * layer's rows to the same expert topics, and the single-layer pipeline only the layer it serves.
  *
- * @param weights by wire id: routed experts first, ascending, then shared ones
+ * @param byLayer by decoder layer index, ascending, then by wire id: routed experts first, ascending, then shared
  * @param layout the topics of the whole deployment, as this model and these settings make them
  */
-public record RankExperts(int rank, int hidden, Map<Integer, ExpertWeights> weights, TopicLayout layout) {
+public record RankExperts(int rank, int hidden, SortedMap<Integer, Map<Integer, ExpertWeights>> byLayer,
+                          TopicLayout layout) {
 
     public RankExperts {
-        weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
+        SortedMap<Integer, Map<Integer, ExpertWeights>> copy = new TreeMap<>();
+        byLayer.forEach((layer, weights) -> copy.put(layer, Collections.unmodifiableMap(new LinkedHashMap<>(weights))));
+        byLayer = Collections.unmodifiableSortedMap(copy);
     }
 
     static RankExperts load(MoeSettings moe, ExpertSettings expert) {
@@ -42,23 +49,43 @@ public record RankExperts(int rank, int hidden, Map<Integer, ExpertWeights> weig
                     + " (moe.ranks=" + moe.ranks() + ")");
         }
         Set<Integer> routed = Arrays.stream(placement.expertsOn(expert.rank())).boxed().collect(Collectors.toSet());
-        MoeLayerWeights layer;
+        SortedMap<Integer, Map<Integer, ExpertWeights>> byLayer = new TreeMap<>();
+        int hidden = 0;
+        int sharedCount = 0;
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            layer = MoeLayerLoader.load(checkpoint, config, moe.modelLayer(), routed);
-        }
-        Map<Integer, ExpertWeights> hosted = new LinkedHashMap<>(layer.experts());
-        List<ExpertWeights> shared = layer.sharedExperts();
-        if (expert.shared()) {
-            for (int s = 0; s < shared.size(); s++) {
-                hosted.put(ExpertRows.sharedExpertId(s), shared.get(s));
+            for (int l : moeLayers(config, moe.modelLayer())) {
+                MoeLayerWeights layer = MoeLayerLoader.load(checkpoint, config, l, routed);
+                Map<Integer, ExpertWeights> hosted = new LinkedHashMap<>(layer.experts());
+                List<ExpertWeights> shared = layer.sharedExperts();
+                if (expert.shared()) {
+                    for (int s = 0; s < shared.size(); s++) {
+                        hosted.put(ExpertRows.sharedExpertId(s), shared.get(s));
+                    }
+                }
+                byLayer.put(l, hosted);
+                hidden = layer.hidden();
+                sharedCount = shared.size();
             }
         }
-        TopicLayout layout = new TopicLayout(moe.ranks(), config.numExperts(), shared.size(), expert.replicas());
-        return new RankExperts(expert.rank(), layer.hidden(), hosted, layout);
+        TopicLayout layout = new TopicLayout(moe.ranks(), config.numExperts(), sharedCount, expert.replicas());
+        return new RankExperts(expert.rank(), hidden, byLayer, layout);
     }
 
-    /** The wire ids of the hosted experts, routed then shared. */
+    /** Every MoE layer of the model; only {@code modelLayer} when its config does not say how many layers it has. */
+    private static List<Integer> moeLayers(ModelConfig config, int modelLayer) {
+        if (config.numHiddenLayers() == 0) {
+            return List.of(modelLayer);
+        }
+        return IntStream.range(0, config.numHiddenLayers()).filter(config::isMoeLayer).boxed().toList();
+    }
+
+    /** The wire ids of the hosted experts, routed then shared: the same in every layer. */
     public Set<Integer> ids() {
-        return weights.keySet();
+        return byLayer.get(byLayer.firstKey()).keySet();
+    }
+
+    /** The MoE layers whose experts are hosted here, ascending. */
+    public Set<Integer> layers() {
+        return byLayer.keySet();
     }
 }

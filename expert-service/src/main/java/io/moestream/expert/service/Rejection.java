@@ -7,7 +7,8 @@ enum Rejection {
     NOT_HOSTED("not-hosted"),
     WRONG_TOPIC("wrong-topic"),
     EMPTY("empty"),
-    NON_FINITE("non-finite");
+    NON_FINITE("non-finite"),
+    BAD_REPLY("bad-reply");
 
     private final String tag;
 

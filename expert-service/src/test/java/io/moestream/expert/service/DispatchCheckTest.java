@@ -12,7 +12,7 @@ class DispatchCheckTest {
 
     private static final int HIDDEN = 4;
     private final Topics topics = new Topics("t.");
-    private final DispatchCheck check = new DispatchCheck(HIDDEN, Set.of(0, 1, -1), topics::expert);
+    private final DispatchCheck check = new DispatchCheck(HIDDEN, Set.of(0, 1, -1), Set.of(0, 2), topics::expert);
 
     @Test
     void acceptsADispatchOfAHostedExpert() {
@@ -33,8 +33,11 @@ class DispatchCheckTest {
         assertRefused("not a dispatch".getBytes(StandardCharsets.UTF_8), Rejection.UNDECODABLE, "undecodable");
         assertRefused(bytes(Dispatches.random("b", 5, 1, HIDDEN, 1)), Rejection.NOT_HOSTED, "expert 5 is not hosted");
         assertRefused(bytes(Dispatches.random("b", 0, 1, HIDDEN + 1, 1)), Rejection.HIDDEN_SIZE, "hidden size 5");
+        ExpertRows layerOne = Dispatches.random("b", 0, 1, HIDDEN, 1);
+        assertRefused(bytes(new ExpertRows("b", 1, 0, layerOne.tokens(), HIDDEN, layerOne.rows(), 0)),
+                Rejection.NOT_HOSTED, "layer 1 is not an MoE layer hosted here; hosted: [0, 2]");
         assertRefused(bytes(nan), Rejection.NON_FINITE, "non-finite value NaN in row of token 2 at column 1");
-        assertRefused(bytes(new ExpertRows("b", 0, new int[0], HIDDEN, new float[0], 0)), Rejection.EMPTY,
+        assertRefused(bytes(new ExpertRows("b", 0, 0, new int[0], HIDDEN, new float[0], 0)), Rejection.EMPTY,
                 "a dispatch of batch b without rows");
     }
 

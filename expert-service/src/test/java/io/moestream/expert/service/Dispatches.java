@@ -17,6 +17,6 @@ final class Dispatches {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian();
         }
-        return new ExpertRows(batchId, expert, IntStream.range(0, rows).map(t -> 2 * t).toArray(), hidden, x, 0);
+        return new ExpertRows(batchId, 0, expert, IntStream.range(0, rows).map(t -> 2 * t).toArray(), hidden, x, 0);
     }
 }

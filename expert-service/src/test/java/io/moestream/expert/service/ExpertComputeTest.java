@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class ExpertComputeTest {
@@ -57,7 +58,7 @@ class ExpertComputeTest {
                 Dispatches.random("b", -1, 4, HIDDEN, 4));
 
         List<ExpertRows> outputs;
-        try (ExpertCompute compute = new ExpertCompute(kernel, metrics())) {
+        try (ExpertCompute compute = new ExpertCompute(layerZero(kernel), metrics())) {
             outputs = compute.compute(dispatches);
         }
 
@@ -84,7 +85,7 @@ class ExpertComputeTest {
                 Dispatches.random("b", 0, 3, HIDDEN, 2));
 
         List<ExpertRows> outputs;
-        try (ExpertCompute compute = new ExpertCompute(new JavaExpertKernel(weights), metrics())) {
+        try (ExpertCompute compute = new ExpertCompute(layerZero(new JavaExpertKernel(weights)), metrics())) {
             outputs = compute.compute(dispatches);
         }
 
@@ -94,8 +95,41 @@ class ExpertComputeTest {
                 3 * outputs.get(0).computeNanos() + 3);
     }
 
+    @Test
+    void eachLayersRowsGoThroughThatLayersKernel() {
+        Map<Integer, ExpertWeights> layerTwo = Map.of(0, expert(7), 3, expert(8), -1, expert(9));
+        ExpertRows first = Dispatches.random("a", 3, 2, HIDDEN, 1);
+        ExpertRows second = new ExpertRows("a", 2, 3, first.tokens(), HIDDEN, first.rows(), 0);
+
+        List<ExpertRows> outputs;
+        try (ExpertCompute compute = new ExpertCompute(new RankKernels(new TreeMap<>(Map.of(0,
+                new JavaExpertKernel(weights), 2, new JavaExpertKernel(layerTwo))), status()), metrics())) {
+            outputs = compute.compute(List.of(first, second));
+        }
+
+        try (JavaExpertKernel zero = new JavaExpertKernel(weights); JavaExpertKernel two = new JavaExpertKernel(layerTwo)) {
+            float[] expectedZero = new float[first.rows().length];
+            float[] expectedTwo = new float[first.rows().length];
+            zero.forward(3, first.rows(), 2, expectedZero);
+            two.forward(3, first.rows(), 2, expectedTwo);
+            assertThat(outputs.get(0).layer()).isZero();
+            assertThat(outputs.get(0).rows()).containsExactly(expectedZero);
+            assertThat(outputs.get(1).layer()).isEqualTo(2);
+            assertThat(outputs.get(1).rows()).containsExactly(expectedTwo);
+            assertThat(expectedTwo).isNotEqualTo(expectedZero);
+        }
+    }
+
+    private static RankKernels layerZero(ExpertKernel kernel) {
+        return new RankKernels(new TreeMap<>(Map.of(0, kernel)), status());
+    }
+
+    private static BackendStatus status() {
+        return new BackendStatus(KernelBackend.JAVA, KernelBackend.JAVA, "test");
+    }
+
     private ExpertMetrics metrics() {
-        return new ExpertMetrics(registry, 0, new BackendStatus(KernelBackend.JAVA, KernelBackend.JAVA, "test"));
+        return new ExpertMetrics(registry, 0, status());
     }
 
     private static ExpertWeights expert(long seed) {

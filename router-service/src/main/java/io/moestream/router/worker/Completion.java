@@ -1,0 +1,219 @@
+package io.moestream.router.worker;
+
+import io.moestream.decoder.ContinuousBatch;
+import io.moestream.decoder.ContinuousBatch.TopToken;
+import io.moestream.decoder.Generation;
+import io.moestream.decoder.LayerRouting;
+import io.moestream.routing.RoutingResult;
+import io.moestream.text.ModelTokenizer;
+import io.moestream.text.TextStream;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One request's progress in a dense worker: the tokens it has generated, their log-probabilities and
+ * text, and its share of each step's routing, until its one result is written.
+ */
+final class Completion {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final CompletionRequest request;
+    private final ModelTokenizer tokenizer;
+    private final long acceptedNanos;
+    private final List<Integer> tokens = new ArrayList<>();
+    private final List<Double> logprobs = new ArrayList<>();
+    private final List<List<TopToken>> top = new ArrayList<>();
+    private final TextStream text;
+    private final StringBuilder generatedText = new StringBuilder();
+    private ContinuousBatch.PromptLogprobs promptLogprobs;
+    private long firstTokenNanos = -1;
+    private long kept;
+    private long dropped;
+    private Generation.FinishReason finish;
+
+    Completion(CompletionRequest request, ModelTokenizer tokenizer, long acceptedNanos) {
+        this.request = request;
+        this.tokenizer = tokenizer;
+        this.acceptedNanos = acceptedNanos;
+        this.text = tokenizer == null ? null : new TextStream(tokenizer::decode);
+    }
+
+    CompletionRequest request() {
+        return request;
+    }
+
+    /** The batch request: the prompt, its sampling, stream 0 of its seed, and EOS as stop tokens. */
+    ContinuousBatch.Request batchRequest(java.util.Set<Integer> eos) {
+        return new ContinuousBatch.Request(request.prompt(), request.sampling(), 0, request.maxTokens(), eos,
+                Math.max(0, request.logprobs()), request.echo() && request.logprobs() >= 0);
+    }
+
+    /** Adds this request's tokens' slots of the step's routing in every MoE layer. */
+    void count(List<LayerRouting> routing, int firstRow, int rows) {
+        for (LayerRouting layer : routing) {
+            RoutingResult result = layer.routing();
+            for (int t = firstRow; t < firstRow + rows; t++) {
+                kept += result.kept(t).size();
+                dropped += result.dropped(t).length;
+            }
+        }
+    }
+
+    /**
+     * Takes one step's event; returns the text the token adds, and ends the completion at a stop
+     * string (the text up to it) as at a stop token.
+     */
+    String take(ContinuousBatch.Event<?> event, long nowNanos) {
+        if (event.prompt() != null) {
+            promptLogprobs = event.prompt();
+        }
+        String added = "";
+        if (event.token() >= 0) {
+            if (firstTokenNanos < 0) {
+                firstTokenNanos = nowNanos;
+            }
+            tokens.add(event.token());
+            logprobs.add(event.logprob());
+            top.add(event.top());
+            added = text == null ? "" : text.push(event.token());
+        }
+        finish = event.finish();
+        if (finish != null && text != null) {
+            added += text.finish();
+        }
+        generatedText.append(added);
+        int stopAt = stopIndex();
+        if (stopAt >= 0) {
+            int before = generatedText.length() - added.length();
+            generatedText.setLength(stopAt);
+            added = stopAt > before ? added.substring(0, stopAt - before) : "";
+            finish = Generation.FinishReason.STOP;
+        }
+        return added;
+    }
+
+    private int stopIndex() {
+        int first = -1;
+        for (String stop : request.stop()) {
+            int at = generatedText.indexOf(stop);
+            if (at >= 0 && (first < 0 || at < first)) {
+                first = at;
+            }
+        }
+        return first;
+    }
+
+    long sinceAccepted(long nowNanos) {
+        return nowNanos - acceptedNanos;
+    }
+
+    boolean finished() {
+        return finish != null;
+    }
+
+    int generated() {
+        return tokens.size();
+    }
+
+    /** One stream record: {@code {"id", "index", "token", "text", "logprob"}}, plus {@code finish_reason} on the last. */
+    byte[] streamRecord(int token, double logprob, String added) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("id", request.id());
+        node.put("index", tokens.size() - 1);
+        node.put("token", token);
+        node.put("text", added);
+        node.put("logprob", logprob);
+        if (finish != null) {
+            node.put("finish_reason", finish.apiName());
+        }
+        return JSON.writeValueAsBytes(node);
+    }
+
+    /** The result record: {@code moe.results}' format for whole models (README, "Kafka formats"). */
+    byte[] result(String policy, int rank, long nowNanos) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("id", request.id());
+        node.put("status", "ok");
+        String prefix = request.echo() ? promptText() : "";
+        node.put("text", prefix + generatedText);
+        ArrayNode ids = node.putArray("tokens");
+        tokens.forEach(ids::add);
+        if (request.logprobs() >= 0) {
+            node.set("logprobs", logprobsJson());
+        } else {
+            node.putNull("logprobs");
+        }
+        node.put("finish_reason", finish.apiName());
+        ObjectNode usage = node.putObject("usage");
+        usage.put("prompt_tokens", request.prompt().length);
+        usage.put("completion_tokens", tokens.size());
+        usage.put("total_tokens", request.prompt().length + tokens.size());
+        ObjectNode routing = node.putObject("routing");
+        routing.put("policy", policy);
+        routing.put("sourceRank", rank);
+        routing.put("kept", kept);
+        routing.put("dropped", dropped);
+        node.put("latencyMs", (nowNanos - acceptedNanos) / 1_000_000);
+        if (firstTokenNanos >= 0) {
+            node.put("timeToFirstTokenMs", (firstTokenNanos - acceptedNanos) / 1e6);
+        }
+        return JSON.writeValueAsBytes(node);
+    }
+
+    /** An error result for a request that could not be served. */
+    static byte[] error(String id, String message) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("id", id);
+        node.put("status", "error");
+        node.put("error", message);
+        return JSON.writeValueAsBytes(node);
+    }
+
+    private String promptText() {
+        if (request.promptText() != null) {
+            return request.promptText();
+        }
+        return tokenizer == null ? "" : tokenizer.decode(request.prompt());
+    }
+
+    /** OpenAI's completions {@code logprobs} object: the echoed prompt's positions first when asked. */
+    private ObjectNode logprobsJson() {
+        ObjectNode node = JSON.createObjectNode();
+        ArrayNode tokenTexts = node.putArray("tokens");
+        ArrayNode values = node.putArray("token_logprobs");
+        ArrayNode tops = node.putArray("top_logprobs");
+        if (request.echo()) {
+            int[] prompt = request.prompt();
+            for (int i = 0; i < prompt.length; i++) {
+                tokenTexts.add(tokenText(prompt[i]));
+                if (i == 0) {
+                    values.addNull();
+                    tops.addNull();
+                } else {
+                    values.add(promptLogprobs.logprobs()[i]);
+                    tops.add(topJson(promptLogprobs.top().get(i)));
+                }
+            }
+        }
+        for (int i = 0; i < tokens.size(); i++) {
+            tokenTexts.add(tokenText(tokens.get(i)));
+            values.add(logprobs.get(i));
+            tops.add(topJson(top.get(i)));
+        }
+        return node;
+    }
+
+    private ObjectNode topJson(List<TopToken> top) {
+        ObjectNode node = JSON.createObjectNode();
+        top.forEach(t -> node.put(tokenText(t.token()), t.logprob()));
+        return node;
+    }
+
+    private String tokenText(int token) {
+        return tokenizer == null ? Integer.toString(token) : tokenizer.decode(new int[] {token});
+    }
+}

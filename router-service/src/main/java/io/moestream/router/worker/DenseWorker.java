@@ -1,0 +1,291 @@
+package io.moestream.router.worker;
+
+import io.moestream.decoder.ContinuousBatch;
+import io.moestream.decoder.DecoderModel;
+import io.moestream.pipeline.KafkaExperts;
+import io.moestream.pipeline.Topics;
+import io.moestream.routing.SpecName;
+import io.moestream.text.ModelTokenizer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dense worker of one source rank: takes completion requests from {@code completions}, runs them
+ * with continuous batching on a whole model whose MoE layers' experts are on the expert services
+ * (attention, norms, gate, routing, combine and the KV cache stay here), writes each token to
+ * {@code completion-stream} as it is chosen and one result per request to {@code completion-results}.
+ *
+ * <p>A request's offset is committed once its result is acknowledged, and a partition's committed
+ * offset never passes a request still running: a worker that dies leaves its unfinished requests to
+ * the member that takes its partitions, which computes them again from their tokens. The KV cache is
+ * never written to Kafka. What a dead worker had already streamed is streamed again by its successor,
+ * and a result it wrote but had not committed is written again: see docs/PIPELINE.md, "Whole models".
+ */
+public final class DenseWorker implements Runnable, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DenseWorker.class);
+    private static final Duration IDLE_POLL = Duration.ofMillis(50);
+
+    private final Topics topics;
+    private final ContinuousBatch<String> batch;
+    private final ModelTokenizer tokenizer;
+    private final String policy;
+    private final int maxPromptTokens;
+    private final int maxRunning;
+    private final int rank;
+    private final KafkaConsumer<byte[], byte[]> requests;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Map<String, Completion> running = new LinkedHashMap<>();
+    private final Map<String, Long> offsetOf = new HashMap<>();
+    private final Map<String, TopicPartition> partitionOf = new HashMap<>();
+    /** Per partition, the offsets of requests taken and not yet answered, and the next offset to read. */
+    private final Map<TopicPartition, TreeSet<Long>> inFlight = new HashMap<>();
+    private final Map<TopicPartition, Long> nextOffset = new HashMap<>();
+    private final WorkerMetrics metrics;
+    private volatile boolean stopped;
+    private final CountDownLatch serving = new CountDownLatch(1);
+    /** A request was answered since the last commit: its offset may move. */
+    private boolean answered;
+
+    /**
+     * @param model the whole model under the worker's routing, its experts computed on the expert services
+     * @param tokenizer the model's tokenizer, or {@code null} when requests must give token ids
+     * @param maxRunning the most sequences in the batch; more requests wait in Kafka
+     */
+    public DenseWorker(String bootstrapServers, Topics topics, String instanceId, DecoderModel model, int rank,
+                       ModelTokenizer tokenizer, int maxPromptTokens, int maxRunning, WorkerMetrics metrics) {
+        this.topics = topics;
+        this.batch = new ContinuousBatch<>(model, rank);
+        this.tokenizer = tokenizer;
+        this.policy = SpecName.of(model.routing().policy());
+        this.maxPromptTokens = maxPromptTokens;
+        this.maxRunning = maxRunning;
+        this.rank = rank;
+        this.metrics = metrics;
+        Properties consumerConfig = new Properties();
+        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + "dense-workers");
+        consumerConfig.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxRunning);
+        consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, instanceId + "-requests");
+        this.requests = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        Properties producerConfig = new Properties();
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_RECORD_BYTES);
+        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, instanceId + "-results");
+        this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @Override
+    public void run() {
+        requests.subscribe(List.of(topics.completions()), new Rebalance());
+        try {
+            while (!stopped) {
+                if (batch.size() >= maxRunning) {
+                    requests.pause(requests.assignment());
+                } else {
+                    requests.resume(requests.paused());
+                }
+                take(requests.poll(batch.isEmpty() ? IDLE_POLL : Duration.ZERO));
+                if (!batch.isEmpty()) {
+                    step();
+                }
+                if (answered) {
+                    commit();
+                }
+            }
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            if (!stopped) {
+                throw e;
+            }
+        } finally {
+            producer.flush();
+            commit();
+            requests.close();
+            producer.close();
+        }
+    }
+
+    private void take(Iterable<ConsumerRecord<byte[], byte[]>> records) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+            nextOffset.put(partition, record.offset() + 1);
+            String keyId = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            long now = System.nanoTime();
+            try {
+                CompletionRequest request = CompletionRequest.parse(record.value(), keyId, tokenizer,
+                        batch.model().config().vocabSize(), Math.min(maxPromptTokens,
+                                batch.model().config().maxPositionEmbeddings()));
+                if (running.containsKey(request.id())) {
+                    throw new CompletionRequest.BadRequestException(request.id(), "request " + request.id()
+                            + " is already running");
+                }
+                Completion completion = new Completion(request, tokenizer, now);
+                batch.add(request.id(), completion.batchRequest(batch.model().config().eosTokenIds()));
+                running.put(request.id(), completion);
+                offsetOf.put(request.id(), record.offset());
+                partitionOf.put(request.id(), partition);
+                inFlight.computeIfAbsent(partition, p -> new TreeSet<>()).add(record.offset());
+                metrics.accepted();
+            } catch (CompletionRequest.BadRequestException | IllegalArgumentException e) {
+                String id = e instanceof CompletionRequest.BadRequestException bad && bad.id() != null ? bad.id()
+                        : keyId != null ? keyId : record.topic() + "-" + record.partition() + "@" + record.offset();
+                LOG.warn("completion request {} at {}-{}@{} refused: {}", id, record.topic(), record.partition(),
+                        record.offset(), e.getMessage());
+                producer.send(new ProducerRecord<>(topics.completionResults(), key(id),
+                        Completion.error(id, e.getMessage())));
+                metrics.refused();
+                answered = true;
+            }
+        }
+    }
+
+    private void step() {
+        long start = System.nanoTime();
+        ContinuousBatch.Step<String> step;
+        try {
+            step = batch.step();
+        } catch (KafkaExperts.ExpertsUnavailableException e) {
+            // Nothing advanced: the next loop runs the same step again, once the experts are back.
+            LOG.warn("step of {} sequences waits for the experts: {}", batch.size(), e.getMessage());
+            metrics.stalled();
+            return;
+        }
+        long now = System.nanoTime();
+        metrics.step(step, now - start);
+        for (ContinuousBatch.Event<String> event : step.events()) {
+            Completion completion = running.get(event.tag());
+            completion.count(step.routing(), event.firstRow(), event.rows());
+            boolean first = completion.generated() == 0;
+            String added = completion.take(event, now);
+            if (event.token() >= 0) {
+                producer.send(new ProducerRecord<>(topics.completionStream(), key(event.tag()),
+                        completion.streamRecord(event.token(), event.logprob(), added)));
+                metrics.token(first, completion);
+            }
+            if (completion.finished()) {
+                batch.remove(event.tag());
+                finish(event.tag(), completion, now);
+            }
+        }
+    }
+
+    private void finish(String id, Completion completion, long now) {
+        running.remove(id);
+        long offset = offsetOf.remove(id);
+        TopicPartition partition = partitionOf.remove(id);
+        producer.send(new ProducerRecord<>(topics.completionResults(), key(id), completion.result(policy, rank, now)),
+                (metadata, error) -> {
+                    if (error != null) {
+                        LOG.error("the result of {} was not written; its request stays uncommitted", id, error);
+                    }
+                });
+        // The offset is released once the result is in Kafka: commit() flushes before committing.
+        TreeSet<Long> offsets = inFlight.get(partition);
+        if (offsets != null) {
+            offsets.remove(offset);
+        }
+        metrics.finished(completion);
+        answered = true;
+    }
+
+    /** Commits, per partition, up to the oldest request still running, after what was written is acknowledged. */
+    private void commit() {
+        Map<TopicPartition, OffsetAndMetadata> commits = new TreeMap<>(java.util.Comparator
+                .comparing(TopicPartition::toString));
+        nextOffset.forEach((partition, next) -> {
+            TreeSet<Long> offsets = inFlight.get(partition);
+            long upTo = offsets == null || offsets.isEmpty() ? next : offsets.first();
+            commits.put(partition, new OffsetAndMetadata(upTo));
+        });
+        answered = false;
+        if (!commits.isEmpty()) {
+            producer.flush();
+            requests.commitSync(commits);
+            nextOffset.keySet().removeIf(p -> inFlight.getOrDefault(p, new TreeSet<>()).isEmpty());
+        }
+    }
+
+    private static byte[] key(String id) {
+        return id.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Partitions taken away: their requests are another member's now, which computes them again. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            commit();
+            drop(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            LOG.info("dense worker of rank {} serves {}", rank, requests.assignment());
+            if (!requests.assignment().isEmpty()) {
+                serving.countDown();
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            drop(partitions);
+        }
+
+        private void drop(Collection<TopicPartition> partitions) {
+            Set<TopicPartition> gone = Set.copyOf(partitions);
+            partitionOf.entrySet().removeIf(entry -> {
+                if (gone.contains(entry.getValue())) {
+                    batch.remove(entry.getKey());
+                    running.remove(entry.getKey());
+                    offsetOf.remove(entry.getKey());
+                    return true;
+                }
+                return false;
+            });
+            gone.forEach(p -> {
+                inFlight.remove(p);
+                nextOffset.remove(p);
+            });
+        }
+    }
+
+    /** Waits until the group has given this worker partitions of {@code completions}; false on time-out. */
+    public boolean awaitServing(Duration timeout) throws InterruptedException {
+        return serving.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the loop after its current step; {@link #run} then commits and closes. */
+    @Override
+    public void close() {
+        stopped = true;
+        requests.wakeup();
+    }
+}
