@@ -93,7 +93,7 @@ public final class ContinuousBatch<T> {
         }
     }
 
-    private final DecoderModel model;
+    private DecoderModel model;
     private final int sourceRank;
     private final Map<T, Running> waiting = new LinkedHashMap<>();
     private final Map<T, Running> running = new LinkedHashMap<>();
@@ -105,6 +105,19 @@ public final class ContinuousBatch<T> {
 
     public DecoderModel model() {
         return model;
+    }
+
+    /**
+     * Runs the next steps under {@code next}, the same loaded model under other routing (a policy switched
+     * live): sequences keep their caches, which do not depend on routing.
+     *
+     * @throws IllegalArgumentException when {@code next} is another model
+     */
+    public void use(DecoderModel next) {
+        if (!next.sameWeights(model)) {
+            throw new IllegalArgumentException("a batch can only switch the routing of its model, not the model");
+        }
+        model = next;
     }
 
     /**

@@ -47,6 +47,11 @@ public final class DecoderModel {
         return routing;
     }
 
+    /** Whether {@code other} runs the same loaded weights, under whatever routing. */
+    boolean sameWeights(DecoderModel other) {
+        return engine == other.engine;
+    }
+
     /** A new, empty sequence for this model. */
     public Sequence newSequence() {
         return new Sequence(config.numHiddenLayers(), config.cacheKeyWidth(), config.cacheValueWidth(),

@@ -15,6 +15,7 @@ import io.moestream.service.StaticMembership;
 import io.moestream.text.PromptEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -31,11 +32,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The gateway's parts, all scoped to this application context so that local mode can run the gateway
@@ -44,6 +50,9 @@ import org.springframework.core.env.Environment;
  */
 @Configuration(proxyBeanMethods = false)
 class GatewayConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayConfiguration.class);
+    private static final JsonMapper COMPLETION_JSON = JsonMapper.builder().build();
 
     @Bean
     MoeSettings moeSettings(Environment environment) {
@@ -182,6 +191,54 @@ class GatewayConfiguration {
             if (record.key() != null && record.value() != null) {
                 results.complete(new String(record.key(), StandardCharsets.UTF_8),
                         new String(record.value(), StandardCharsets.UTF_8));
+            }
+        });
+    }
+
+    @Bean
+    CompletionHub completionHub() {
+        return new CompletionHub();
+    }
+
+    /**
+     * Every instance reads the dense workers' tokens and results from the end, without a group: it answers the
+     * completions it took, and ignores the others' ({@link CompletionHub}).
+     */
+    @Bean
+    PollingLoop completionsLoop(KafkaProperties kafka, GatewayTopics topics, CompletionHub hub) {
+        Map<String, Object> config = kafka.buildConsumerProperties();
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "gateway-completions");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        String stream = topics.topics().completionStream();
+        String results = topics.topics().completionResults();
+        return PollingLoop.reading("gateway-completions", consumer, c -> {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(stream, results)) {
+                c.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            c.assign(partitions);
+            c.seekToEnd(partitions);
+            partitions.forEach(c::position);
+        }, record -> {
+            if (record.key() == null || record.value() == null) {
+                return;
+            }
+            String id = new String(record.key(), StandardCharsets.UTF_8);
+            JsonNode event;
+            try {
+                event = COMPLETION_JSON.readTree(record.value());
+            } catch (JacksonException e) {
+                LOG.warn("{}-{}@{} is not JSON, skipped: {}", record.topic(), record.partition(), record.offset(),
+                        e.getOriginalMessage());
+                return;
+            }
+            if (record.topic().equals(results)) {
+                hub.result(id, event);
+            } else {
+                hub.token(id, event);
             }
         });
     }

@@ -47,6 +47,11 @@ final class KafkaClients {
         return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** The brokers the dense workers connect to. */
+    String bootstrapServers() {
+        return String.join(",", connection.getConsumer().getBootstrapServers());
+    }
+
     /** The stream's configuration from {@code spring.kafka.streams.*}; the caller adds what the router fixes. */
     Map<String, Object> streams() {
         return withServers(properties.buildStreamsProperties(), connection.getStreams());

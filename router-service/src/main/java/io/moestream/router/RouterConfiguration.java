@@ -1,6 +1,7 @@
 package io.moestream.router;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.moestream.decoder.JavaBackend;
 import io.moestream.layer.MoeLayers;
 import io.moestream.model.MoeLayerWeights;
 import io.moestream.pipeline.MoeSettings;
@@ -8,6 +9,8 @@ import io.moestream.pipeline.RoutingSettings;
 import io.moestream.pipeline.TopicLayout;
 import io.moestream.pipeline.TopicSetup;
 import io.moestream.pipeline.Topics;
+import io.moestream.router.worker.DenseWorkerPool;
+import io.moestream.service.InstanceId;
 import io.moestream.service.MoeSettingsBinder;
 import io.moestream.service.StaticMembership;
 import java.time.Duration;
@@ -16,6 +19,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.KStream;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
@@ -32,6 +36,8 @@ import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
 class RouterConfiguration {
 
     private static final Duration KAFKA_SETUP_TIMEOUT = Duration.ofSeconds(30);
+    /** A step waits this long for its experts, then runs again: longer than an expert service's restart. */
+    private static final Duration DENSE_WORKER_EXPERT_DEADLINE = Duration.ofSeconds(30);
 
     @Bean
     RouterProperties routerProperties(Environment environment) {
@@ -111,6 +117,21 @@ class RouterConfiguration {
         double traceSampleRate = properties.traceSampleRate();
         return RouterTopology.build(builder, topics, () -> new DispatchProcessor(router, live, availability, topics,
                 settings.wireType(), traceSampleRate, metrics));
+    }
+
+    /**
+     * The dense workers, one per source rank, serving whole models from {@code completions} under the live
+     * routing (docs/PIPELINE.md, "Whole models"). Created after the topics exist; {@code moe.router.dense-workers=false}
+     * leaves them out, for a checkpoint that holds MoE layers only.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(name = "moe.router.dense-workers", havingValue = "true", matchIfMissing = true)
+    DenseWorkerPool denseWorkers(KafkaClients clients, Topics topicsReady, MoeSettings settings, LiveRouting live,
+                                 MeterRegistry registry, Environment environment) {
+        return DenseWorkerPool.start(new DenseWorkerPool.Options(clients.bootstrapServers(), settings,
+                InstanceId.of(environment), engine -> () -> live.current().config(), DENSE_WORKER_EXPERT_DEADLINE,
+                environment.getProperty("moe.router.max-prompt-tokens", Integer.class, 4096),
+                environment.getProperty("moe.router.max-running", Integer.class, 64)), JavaBackend::new, registry);
     }
 
     @Bean

@@ -8,7 +8,9 @@ import io.moestream.routing.RoutingResult;
 import io.moestream.text.ModelTokenizer;
 import io.moestream.text.TextStream;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -34,6 +36,7 @@ final class Completion {
     private long kept;
     private long dropped;
     private Generation.FinishReason finish;
+    private final Set<String> policies = new LinkedHashSet<>();
 
     Completion(CompletionRequest request, ModelTokenizer tokenizer, long acceptedNanos) {
         this.request = request;
@@ -47,13 +50,17 @@ final class Completion {
     }
 
     /** The batch request: the prompt, its sampling, stream 0 of its seed, and EOS as stop tokens. */
-    ContinuousBatch.Request batchRequest(java.util.Set<Integer> eos) {
+    ContinuousBatch.Request batchRequest(Set<Integer> eos) {
         return new ContinuousBatch.Request(request.prompt(), request.sampling(), 0, request.maxTokens(), eos,
                 Math.max(0, request.logprobs()), request.echo() && request.logprobs() >= 0);
     }
 
-    /** Adds this request's tokens' slots of the step's routing in every MoE layer. */
-    void count(List<LayerRouting> routing, int firstRow, int rows) {
+    /**
+     * Adds this request's tokens' slots of the step's routing in every MoE layer, and the policy of the step:
+     * a control record read while the request runs switches the policy of its later steps.
+     */
+    void count(String policy, List<LayerRouting> routing, int firstRow, int rows) {
+        policies.add(policy);
         for (LayerRouting layer : routing) {
             RoutingResult result = layer.routing();
             for (int t = firstRow; t < firstRow + rows; t++) {
@@ -134,7 +141,7 @@ final class Completion {
     }
 
     /** The result record: {@code moe.results}' format for whole models (README, "Kafka formats"). */
-    byte[] result(String policy, int rank, long nowNanos) {
+    byte[] result(int rank, long nowNanos) {
         ObjectNode node = JSON.createObjectNode();
         node.put("id", request.id());
         node.put("status", "ok");
@@ -153,7 +160,8 @@ final class Completion {
         usage.put("completion_tokens", tokens.size());
         usage.put("total_tokens", request.prompt().length + tokens.size());
         ObjectNode routing = node.putObject("routing");
-        routing.put("policy", policy);
+        // More than one when the policy was switched while the request ran: "token-drop+rectify".
+        routing.put("policy", String.join("+", policies));
         routing.put("sourceRank", rank);
         routing.put("kept", kept);
         routing.put("dropped", dropped);

@@ -1,9 +1,13 @@
 package io.moestream.router.worker;
 
 import io.moestream.decoder.ContinuousBatch;
+import io.moestream.decoder.DecoderEngine;
 import io.moestream.decoder.DecoderModel;
+import io.moestream.layer.ExpertExecutor;
 import io.moestream.pipeline.KafkaExperts;
 import io.moestream.pipeline.Topics;
+import io.moestream.routing.Placement;
+import io.moestream.routing.RoutingConfig;
 import io.moestream.routing.SpecName;
 import io.moestream.text.ModelTokenizer;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +23,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -53,7 +58,10 @@ public final class DenseWorker implements Runnable, AutoCloseable {
     private final Topics topics;
     private final ContinuousBatch<String> batch;
     private final ModelTokenizer tokenizer;
-    private final String policy;
+    private final DecoderEngine engine;
+    private final Placement placement;
+    private final ExpertExecutor experts;
+    private final Supplier<RoutingConfig> routing;
     private final int maxPromptTokens;
     private final int maxRunning;
     private final int rank;
@@ -72,16 +80,21 @@ public final class DenseWorker implements Runnable, AutoCloseable {
     private boolean answered;
 
     /**
-     * @param model the whole model under the worker's routing, its experts computed on the expert services
+     * @param engine the whole model, whose MoE layers' experts {@code experts} computes (on the expert services)
+     * @param routing the routing in force, read before each step: a new one applies from that step on
      * @param tokenizer the model's tokenizer, or {@code null} when requests must give token ids
      * @param maxRunning the most sequences in the batch; more requests wait in Kafka
      */
-    public DenseWorker(String bootstrapServers, Topics topics, String instanceId, DecoderModel model, int rank,
+    public DenseWorker(String bootstrapServers, Topics topics, String instanceId, DecoderEngine engine,
+                       Placement placement, ExpertExecutor experts, Supplier<RoutingConfig> routing, int rank,
                        ModelTokenizer tokenizer, int maxPromptTokens, int maxRunning, WorkerMetrics metrics) {
         this.topics = topics;
-        this.batch = new ContinuousBatch<>(model, rank);
+        this.engine = engine;
+        this.placement = placement;
+        this.experts = experts;
+        this.routing = routing;
+        this.batch = new ContinuousBatch<>(model(routing.get()), rank);
         this.tokenizer = tokenizer;
-        this.policy = SpecName.of(model.routing().policy());
         this.maxPromptTokens = maxPromptTokens;
         this.maxRunning = maxRunning;
         this.rank = rank;
@@ -168,7 +181,16 @@ public final class DenseWorker implements Runnable, AutoCloseable {
         }
     }
 
+    private DecoderModel model(RoutingConfig config) {
+        return engine.model(config, placement, experts);
+    }
+
     private void step() {
+        RoutingConfig config = routing.get();
+        if (!config.equals(batch.model().routing())) {
+            LOG.info("dense worker of rank {} routes under {} from this step on", rank, config);
+            batch.use(model(config));
+        }
         long start = System.nanoTime();
         ContinuousBatch.Step<String> step;
         try {
@@ -181,9 +203,10 @@ public final class DenseWorker implements Runnable, AutoCloseable {
         }
         long now = System.nanoTime();
         metrics.step(step, now - start);
+        String policy = SpecName.of(batch.model().routing().policy());
         for (ContinuousBatch.Event<String> event : step.events()) {
             Completion completion = running.get(event.tag());
-            completion.count(step.routing(), event.firstRow(), event.rows());
+            completion.count(policy, step.routing(), event.firstRow(), event.rows());
             boolean first = completion.generated() == 0;
             String added = completion.take(event, now);
             if (event.token() >= 0) {
@@ -202,7 +225,7 @@ public final class DenseWorker implements Runnable, AutoCloseable {
         running.remove(id);
         long offset = offsetOf.remove(id);
         TopicPartition partition = partitionOf.remove(id);
-        producer.send(new ProducerRecord<>(topics.completionResults(), key(id), completion.result(policy, rank, now)),
+        producer.send(new ProducerRecord<>(topics.completionResults(), key(id), completion.result(rank, now)),
                 (metadata, error) -> {
                     if (error != null) {
                         LOG.error("the result of {} was not written; its request stays uncommitted", id, error);
