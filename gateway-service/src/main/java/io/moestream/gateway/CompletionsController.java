@@ -85,7 +85,7 @@ class CompletionsController {
             Flux<JsonNode> events = watch.events().asFlux().timeout(quietTimeout).doFinally(signal -> hub.forget(id));
             Mono<ResponseEntity<?>> answer = stream
                     ? send(id, request).thenReturn(ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM)
-                            .body(sse(id, events)))
+                            .body(sse(id, events, request.has("logprobs") && !request.get("logprobs").isNull())))
                     : send(id, request).then(events.last()).map(this::answer);
             return answer
                     .onErrorResume(TimeoutException.class, e -> Mono.just(error(HttpStatus.GATEWAY_TIMEOUT,
@@ -167,7 +167,7 @@ class CompletionsController {
     }
 
     /** Server-sent events: a chunk per token, the last with its finish reason and the usage, then [DONE]. */
-    private Flux<ServerSentEvent<String>> sse(String id, Flux<JsonNode> events) {
+    private Flux<ServerSentEvent<String>> sse(String id, Flux<JsonNode> events, boolean logprobs) {
         return events.map(event -> {
             if (event.has("status")) {
                 if (!"ok".equals(event.path("status").asString())) {
@@ -180,7 +180,7 @@ class CompletionsController {
                 last.set("usage", event.get("usage"));
                 return last;
             }
-            return chunk(id, event.get("text").asString(), event.has("logprob") ? tokenLogprobs(event) : null, null);
+            return chunk(id, event.get("text").asString(), logprobs ? tokenLogprobs(event) : null, null);
         }).map(JSON::writeValueAsString)
                 .concatWith(Mono.just(DONE))
                 .onErrorResume(TimeoutException.class, e -> Flux.just("{\"error\": {\"message\": \"no token or result"

@@ -3,6 +3,7 @@ package io.moestream.pipeline;
 import io.moestream.layer.ExpertCall;
 import io.moestream.layer.ExpertExecutor;
 import io.moestream.wire.ExpertRows;
+import io.moestream.wire.WireFormatException;
 import io.moestream.wire.WireType;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,6 +22,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A dense worker's experts: each MoE layer's rows go to the expert services on their experts' topics,
@@ -36,12 +39,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
 
+    /** Hears each round trip, for the worker's meters. */
+    @FunctionalInterface
+    public interface RoundTrips {
+        RoundTrips NONE = (layer, nanos, bytesOut, bytesIn) -> { };
+
+        /** One MoE layer's round trip: all its experts' rows out, their outputs back, the record value bytes. */
+        void roundTrip(int layer, long nanos, long bytesOut, long bytesIn);
+    }
+
     /** Thrown when an expert has not answered by the deadline; the step cannot complete. */
     public static final class ExpertsUnavailableException extends RuntimeException {
         public ExpertsUnavailableException(String message) {
             super(message);
         }
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaExperts.class);
 
     private final Topics topics;
     private final String workerId;
@@ -51,19 +65,18 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final byte[] replyHeader;
+    private final RoundTrips listener;
     private long steps;
-    private long roundTripNanos;
-    private long roundTrips;
-    private long bytesSent;
-    private long bytesReceived;
 
     /**
      * @param workerId this worker's instance, unique among the workers: the prefix of its step ids
      * @param rank the worker's source rank: its partition of {@code layer-outputs}
      * @param deadline how long a step waits for its experts before giving up
+     * @param listener hears every round trip
      */
     public KafkaExperts(String bootstrapServers, Topics topics, String workerId, int rank, WireType wireType,
-                        Duration deadline) {
+                        Duration deadline, RoundTrips listener) {
+        this.listener = listener;
         this.topics = topics;
         this.workerId = workerId;
         this.rank = rank;
@@ -98,24 +111,26 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
         byte[] key = stepId.getBytes(StandardCharsets.UTF_8);
         long start = System.nanoTime();
         Map<Integer, Integer> callOf = new HashMap<>();
+        long bytesOut = 0;
         for (int c = 0; c < calls.size(); c++) {
             ExpertCall call = calls.get(c);
             callOf.put(call.expert(), c);
             byte[] value = new ExpertRows(stepId, layer, call.expert(), call.tokens(), hidden,
                     ExpertExecutor.gather(x, hidden, call.tokens()), 0).toBytes(wireType);
-            bytesSent += value.length;
+            bytesOut += value.length;
             ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.expert(call.expert()), key, value);
             record.headers().add(Topics.REPLY_PARTITION_HEADER, replyHeader);
             producer.send(record);
         }
-        float[][] outputs = await(stepId, layer, calls, callOf, start);
-        roundTripNanos += System.nanoTime() - start;
-        roundTrips++;
+        long[] bytesIn = new long[1];
+        float[][] outputs = await(stepId, layer, calls, callOf, start, bytesIn);
+        listener.roundTrip(layer, System.nanoTime() - start, bytesOut, bytesIn[0]);
         return outputs;
     }
 
+    /** @param bytesIn receives the value bytes of this step's outputs */
     private float[][] await(String stepId, int layer, List<ExpertCall> calls, Map<Integer, Integer> callOf,
-                            long start) {
+                            long start, long[] bytesIn) {
         float[][] outputs = new float[calls.size()][];
         int missing = calls.size();
         long end = start + deadline.toNanos();
@@ -126,12 +141,19 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
                         + missingExperts(calls, outputs) + " did not answer within " + deadline.toMillis() + " ms");
             }
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofNanos(left))) {
-                bytesReceived += record.value() == null ? 0 : record.value().length;
-                ExpertRows rows = ExpertRows.fromBytes(record.value());
+                ExpertRows rows;
+                try {
+                    rows = ExpertRows.fromBytes(record.value());
+                } catch (WireFormatException e) {
+                    LOG.warn("{}-{}@{} is not an expert output, skipped: {}", record.topic(), record.partition(),
+                            record.offset(), e.getMessage());
+                    continue;
+                }
                 Integer c = rows.batchId().equals(stepId) && rows.layer() == layer ? callOf.get(rows.expert()) : null;
                 if (c == null || outputs[c] != null) {
                     continue;
                 }
+                bytesIn[0] += record.value().length;
                 if (!Arrays.equals(rows.tokens(), calls.get(c).tokens()) || rows.hidden() * rows.tokens().length
                         != rows.rows().length) {
                     throw new IllegalStateException("layer " + layer + " step " + stepId + ": expert " + rows.expert()
@@ -152,24 +174,6 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
             }
         }
         return missing;
-    }
-
-    /** Round trips (one per MoE layer per step) so far and their mean time, for the metrics and the bench. */
-    public long roundTrips() {
-        return roundTrips;
-    }
-
-    public long roundTripNanos() {
-        return roundTripNanos;
-    }
-
-    /** Record value bytes sent to the experts and received back. */
-    public long bytesSent() {
-        return bytesSent;
-    }
-
-    public long bytesReceived() {
-        return bytesReceived;
     }
 
     @Override

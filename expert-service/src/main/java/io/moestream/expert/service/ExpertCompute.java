@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Computes a poll's dispatches with each layer's kernel, whose only user it is (kernels want one owner
- * thread, and this runs on the listener's). All rows for one expert of one layer in a poll go through one
+ * thread: the pipeline's listener and the dense workers' loop take turns). All rows for one expert of one layer in a poll go through one
  * kernel call: one GEMM of many rows runs far faster than many GEMMs of a few.
  */
 final class ExpertCompute implements AutoCloseable {
@@ -30,7 +30,7 @@ final class ExpertCompute implements AutoCloseable {
      * The outputs of {@code dispatches} (of hosted layers only), one for each in the same order, with the
      * batch id, layer, expert and tokens of its dispatch. Each carries its share of its expert's kernel time, by rows.
      */
-    List<ExpertRows> compute(List<ExpertRows> dispatches) {
+    synchronized List<ExpertRows> compute(List<ExpertRows> dispatches) {
         Map<LayerExpert, List<Integer>> byExpert = new LinkedHashMap<>();
         for (int i = 0; i < dispatches.size(); i++) {
             ExpertRows dispatch = dispatches.get(i);

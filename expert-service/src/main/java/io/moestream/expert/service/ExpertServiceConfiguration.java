@@ -7,11 +7,19 @@ import io.moestream.service.InstanceId;
 import io.moestream.service.MoeSettingsBinder;
 import io.moestream.service.StaticMembership;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -87,6 +95,18 @@ class ExpertServiceConfiguration {
     }
 
     /** Created after the topics exist and have leaders, so its container never polls or produces before. */
+    /** Sends the outputs of dense workers' dispatches, outside any transaction ({@link DenseDispatchLoop}). */
+    @Bean(destroyMethod = "close")
+    KafkaProducer<byte[], byte[]> replyProducer(KafkaProperties kafka) {
+        Map<String, Object> config = kafka.buildProducerProperties();
+        config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.ACKS_CONFIG, "1");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "expert-replies");
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
     @Bean
     DispatchListener dispatchListener(MoeSettings moe, RankExperts experts, ExpertCompute compute,
                                       ExpertMetrics metrics, KafkaTemplate<byte[], byte[]> template, KafkaAdmin admin) {
@@ -95,6 +115,24 @@ class ExpertServiceConfiguration {
         }
         fencePredecessor(template);
         return new DispatchListener(moe.topics(), experts, moe.wireType(), compute, metrics, template);
+    }
+
+    /** Started after the dispatch listener, which makes sure the topics exist. */
+    @Bean
+    DenseDispatchLoop denseDispatchLoop(KafkaProperties kafka, MoeSettings moe, RankExperts experts,
+                                        ExpertCompute compute, ExpertMetrics metrics,
+                                        KafkaProducer<byte[], byte[]> replyProducer, DispatchListener dispatchListener,
+                                        Environment environment) {
+        Map<String, Object> config = kafka.buildConsumerProperties();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, DenseDispatchLoop.groupId(moe.topics(), experts.rank()));
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "expert-r" + experts.rank() + "-dense");
+        String instanceId = InstanceId.checked(INSTANCE_ID, environment.getRequiredProperty(INSTANCE_ID)) + "-dense";
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(StaticMembership.of(config, instanceId,
+                SESSION_TIMEOUT), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return new DenseDispatchLoop(consumer, replyProducer, moe.topics(), experts, compute, metrics, moe.wireType());
     }
 
     /**

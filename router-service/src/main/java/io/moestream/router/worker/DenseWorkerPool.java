@@ -69,17 +69,17 @@ public final class DenseWorkerPool implements AutoCloseable {
         DecoderEngine engine = DecoderEngine.load(settings.modelDir(), backend);
         engines.add(engine);
         String id = options.instanceId() + "-worker-r" + rank;
-        KafkaExperts remote = new KafkaExperts(options.bootstrapServers(), settings.topics(), id, rank,
-                settings.wireType(), options.expertDeadline());
-        experts.add(remote);
         int numExperts = engine.config().moe().numExperts();
-        Placement placement = settings.placement(numExperts);
         long moeLayers = IntStream.range(0, engine.config().numHiddenLayers())
                 .filter(l -> engine.config().moe().isMoeLayer(l)).count();
+        WorkerMetrics metrics = new WorkerMetrics(registry, rank, (int) moeLayers * numExperts);
+        KafkaExperts remote = new KafkaExperts(options.bootstrapServers(), settings.topics(), id, rank,
+                settings.wireType(), options.expertDeadline(), metrics);
+        experts.add(remote);
+        Placement placement = settings.placement(numExperts);
         DenseWorker worker = new DenseWorker(options.bootstrapServers(), settings.topics(), id, engine, placement,
                 remote, options.routing().apply(engine), rank, ModelTokenizer.load(settings.modelDir()).orElse(null),
-                options.maxPromptTokens(), options.maxRunning(),
-                new WorkerMetrics(registry, rank, (int) moeLayers * numExperts));
+                options.maxPromptTokens(), options.maxRunning(), metrics);
         workers.add(worker);
         Thread thread = new Thread(worker, "dense-worker-r" + rank);
         threads.add(thread);

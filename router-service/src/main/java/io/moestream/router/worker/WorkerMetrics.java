@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.moestream.decoder.ContinuousBatch;
 import io.moestream.decoder.LayerRouting;
+import io.moestream.pipeline.KafkaExperts;
 import io.moestream.routing.RoutingStats;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #MAX_LAYER_EXPERT_SERIES}: past that the per-layer figures remain and the heatmap is left out,
  * so that one large model cannot flood Prometheus.
  */
-public final class WorkerMetrics {
+public final class WorkerMetrics implements KafkaExperts.RoundTrips {
 
     /** The most layer × expert series; DeepSeek-V2-Lite's 26 MoE layers × 64 experts is 1,664. */
     public static final int MAX_LAYER_EXPERT_SERIES = 4096;
@@ -64,6 +65,18 @@ public final class WorkerMetrics {
     private void requests(String outcome) {
         Counter.builder("moe.worker.requests").description("Completion requests by outcome")
                 .tags("rank", rank, "outcome", outcome).register(registry).increment();
+    }
+
+    @Override
+    public void roundTrip(int layer, long nanos, long bytesOut, long bytesIn) {
+        Timer.builder("moe.worker.expert.round.trip")
+                .description("One MoE layer's rows to the expert services and their outputs back")
+                .publishPercentileHistogram().tags("rank", rank, "layer", Integer.toString(layer)).register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        Counter.builder("moe.worker.wire.bytes").description("Record value bytes to the experts (out) and back (in)")
+                .baseUnit("bytes").tags("rank", rank, "direction", "out").register(registry).increment(bytesOut);
+        Counter.builder("moe.worker.wire.bytes").description("Record value bytes to the experts (out) and back (in)")
+                .baseUnit("bytes").tags("rank", rank, "direction", "in").register(registry).increment(bytesIn);
     }
 
     void stalled() {
