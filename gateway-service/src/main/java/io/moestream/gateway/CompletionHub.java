@@ -13,10 +13,14 @@ import tools.jackson.databind.JsonNode;
  */
 final class CompletionHub {
 
-    /** What one completion's client receives: tokens in order, then the result, then the end. */
+    /**
+     * What one completion's client receives: tokens in order, then the result, then the end. The result may be
+     * read before the last tokens (they are on another topic): it is held until every token it counts is out.
+     */
     static final class Watch {
         private final Sinks.Many<JsonNode> events = Sinks.many().replay().all();
         private int nextIndex;
+        private JsonNode pendingResult;
         private boolean done;
 
         Sinks.Many<JsonNode> events() {
@@ -28,13 +32,21 @@ final class CompletionHub {
             if (!done && index == nextIndex) {
                 nextIndex++;
                 events.tryEmitNext(token);
+                endIfComplete();
             }
         }
 
         private synchronized void result(JsonNode result) {
-            if (!done) {
+            if (!done && pendingResult == null) {
+                pendingResult = result;
+                endIfComplete();
+            }
+        }
+
+        private void endIfComplete() {
+            if (pendingResult != null && nextIndex >= pendingResult.path("usage").path("completion_tokens").asInt(0)) {
                 done = true;
-                events.tryEmitNext(result);
+                events.tryEmitNext(pendingResult);
                 events.tryEmitComplete();
             }
         }
@@ -63,7 +75,7 @@ final class CompletionHub {
     }
 
     void result(String id, JsonNode result) {
-        Watch watch = watches.remove(id);
+        Watch watch = watches.get(id);
         if (watch != null) {
             watch.result(result);
         }
