@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "moe",
         description = "Capacity-aware Mixture-of-Experts routing tools (see docs/ROUTING-SPEC.md).",
-        subcommands = {DemoCommand.class, BenchCommand.class, TraceCommand.class, ReplayCommand.class, GenerateModelCommand.class,
+        subcommands = {DemoCommand.class, BenchCommand.class, ModelBenchCommand.class, TraceCommand.class, ReplayCommand.class, GenerateModelCommand.class,
                 CorpusTokensCommand.class, ForwardCommand.class, ScoreCommand.class, GenerateCommand.class, LocalCommand.class,
                 QualityCommand.class, HelpCommand.class},
         scope = ScopeType.INHERIT,

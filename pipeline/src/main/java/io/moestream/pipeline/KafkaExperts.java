@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A dense worker's experts: each MoE layer's rows go to the expert services on their experts' topics,
+ * A dense worker's experts: each MoE layer's rows go to the expert services on their experts' dense topics,
  * and the outputs come back on the worker's own partition of {@code layer-outputs}. One call is one
  * round trip: every expert of the layer is sent to before any output is awaited, so the experts
  * compute in parallel, and the step goes on only when all have answered.
@@ -118,7 +118,7 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
             byte[] value = new ExpertRows(stepId, layer, call.expert(), call.tokens(), hidden,
                     ExpertExecutor.gather(x, hidden, call.tokens()), 0).toBytes(wireType);
             bytesOut += value.length;
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.expert(call.expert()), key, value);
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.denseExpert(call.expert()), key, value);
             record.headers().add(Topics.REPLY_PARTITION_HEADER, replyHeader);
             producer.send(record);
         }

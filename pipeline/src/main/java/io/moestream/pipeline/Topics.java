@@ -21,6 +21,7 @@ import org.apache.kafka.common.config.TopicConfig;
  * <tr><td>control</td><td>setting name</td><td>routing settings JSON</td><td>1, compacted</td><td>forever</td></tr>
  * <tr><td>router-trace</td><td>batch id</td><td>a {@code ./moe replay} input line</td><td>1</td><td>1 day</td></tr>
  * <tr><td colspan="5">whole models (dense workers, docs/PIPELINE.md):</td></tr>
+ * <tr><td>dense-expert.&lt;e&gt;, dense-expert.shared-&lt;s&gt;</td><td>step id</td><td>{@link ExpertRows} dispatch of every MoE layer</td><td>expert-service replicas</td><td>1 hour</td></tr>
  * <tr><td>completions</td><td>request id</td><td>completion request JSON</td><td>source ranks</td><td>1 day</td></tr>
  * <tr><td>layer-outputs</td><td>step id</td><td>{@link ExpertRows} outputs</td><td>source ranks (partition = the worker's rank)</td><td>1 hour</td></tr>
  * <tr><td>completion-stream</td><td>request id</td><td>token JSON, one per generated token</td><td>source ranks</td><td>1 day</td></tr>
@@ -36,8 +37,7 @@ public final class Topics {
 
     /**
      * The header of a dense worker's dispatch that names the partition of {@link #layerOutputs()} its
-     * outputs go to (the worker's rank, as a decimal string); dispatches without it are the single-layer
-     * pipeline's, whose outputs go to {@link #expertOutputs()}.
+     * outputs go to (the worker's rank, as a decimal string).
      */
     public static final String REPLY_PARTITION_HEADER = "moe-reply-partition";
 
@@ -72,6 +72,14 @@ public final class Topics {
     /** {@code expert.<e>} for a routed expert, {@code expert.shared-<s>} for a shared one (negative id). */
     public String expert(int expert) {
         return expert >= 0 ? prefix + "expert." + expert : prefix + "expert.shared-" + (-1 - expert);
+    }
+
+    /**
+     * A dense worker's dispatches to {@code expert} for every MoE layer: topics of their own, so that the
+     * pipeline's exactly-once reader of {@link #expert} never holds up a decode step with its transactions.
+     */
+    public String denseExpert(int expert) {
+        return expert >= 0 ? prefix + "dense-expert." + expert : prefix + "dense-expert.shared-" + (-1 - expert);
     }
 
     public String expertOutputs() {
@@ -129,6 +137,12 @@ public final class Topics {
         topics.add(new NewTopic(control(), 1, (short) 1)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         topics.add(topic(routerTrace(), 1, DAY_MS));
+        for (int e = 0; e < layout.experts(); e++) {
+            topics.add(hiddenStates(denseExpert(e), layout.expertReplicas()));
+        }
+        for (int s = 0; s < layout.sharedExperts(); s++) {
+            topics.add(hiddenStates(denseExpert(ExpertRows.sharedExpertId(s)), layout.expertReplicas()));
+        }
         topics.add(topic(completions(), ranks, DAY_MS));
         topics.add(hiddenStates(layerOutputs(), ranks));
         topics.add(topic(completionStream(), ranks, DAY_MS));

@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Computes the dense workers' dispatches: a consumer of the hosted experts' topics in a group of its own
- * ({@code <prefix>expert-r<rank>-dense}), that takes only records with the reply header and sends each
- * output at once to the worker's partition of {@code layer-outputs}. No transaction, and offsets committed
+ * Computes the dense workers' dispatches: a consumer of the hosted experts' {@code dense-expert.<e>} topics
+ * in a group of its own ({@code <prefix>expert-r<rank>-dense}), that sends each output at once to the
+ * partition of {@code layer-outputs} the dispatch's reply header names. No transaction, and offsets committed
  * in the background: a worker waits for its outputs within a step and runs the step again when they do not
  * come, so an output lost in a crash is computed again, and one sent twice is dropped by the worker. The
  * pipeline's {@link DispatchListener} would make each layer of a decode step wait for its previous poll's
@@ -50,8 +50,8 @@ final class DenseDispatchLoop implements SmartLifecycle {
         this.replies = replies;
         this.topics = topics;
         this.experts = experts;
-        this.expertTopics = experts.ids().stream().map(topics::expert).toList();
-        this.check = new DispatchCheck(experts.hidden(), experts.ids(), experts.layers(), topics::expert);
+        this.expertTopics = experts.ids().stream().map(topics::denseExpert).toList();
+        this.check = new DispatchCheck(experts.hidden(), experts.ids(), experts.layers(), topics::denseExpert);
         this.compute = compute;
         this.metrics = metrics;
         this.wireType = wireType;

@@ -17,8 +17,8 @@ import org.springframework.kafka.core.KafkaTemplate;
  * template's sends join it: a crash before the commit redelivers the poll with none of its outputs
  * visible to read_committed consumers, so outputs are neither lost nor doubled.
  *
- * <p>Dispatches of dense workers (with a {@link Topics#REPLY_PARTITION_HEADER}) are skipped here: the
- * {@link DenseDispatchLoop} of the same service computes them, outside any transaction.
+ * <p>Dense workers' dispatches come on topics of their own, which the {@link DenseDispatchLoop} of the same
+ * service reads, outside any transaction.
  *
  * <p>Public, with public accessors, because the listener annotation reads the topics and group from it.
  */

@@ -9,9 +9,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
 /**
- * One poll's records of the expert topics sorted for one of the two readers: the single-layer pipeline's
- * dispatches (no reply header, {@link DispatchListener}) or the dense workers' ({@link DenseDispatchLoop}),
- * each checked ({@link DispatchCheck}). The other reader's records are left out.
+ * One poll's dispatches checked ({@link DispatchCheck}) for one of the two readers: the single-layer
+ * pipeline's ({@link DispatchListener}) or the dense workers' ({@link DenseDispatchLoop}), which must name the
+ * partition of {@code layer-outputs} their outputs go to.
  *
  * @param accepted dispatches to compute, with the partition of {@code layer-outputs} their outputs go to
  *        ({@code null} for the pipeline's)
@@ -23,7 +23,8 @@ record PolledDispatches(List<ExpertRows> accepted, List<Integer> replyPartitions
     }
 
     /**
-     * @param dense true for the dense workers' records, false for the pipeline's
+     * @param dense true for the dense workers' records, whose reply header is required; the pipeline's go to
+     *        {@code expert-outputs}
      * @param sourceRanks partitions of {@code layer-outputs}
      */
     static PolledDispatches sort(Iterable<ConsumerRecord<byte[], byte[]>> records, DispatchCheck check, boolean dense,
@@ -32,17 +33,14 @@ record PolledDispatches(List<ExpertRows> accepted, List<Integer> replyPartitions
         List<Integer> replyPartitions = new ArrayList<>();
         List<Refusal> refusals = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            Header reply = record.headers().lastHeader(Topics.REPLY_PARTITION_HEADER);
-            if ((reply != null) != dense) {
-                continue;
-            }
             metrics.wireBytes("in", record.value() == null ? 0 : record.value().length);
             Verdict verdict = check.check(record.topic(), record.value());
+            Header reply = dense ? record.headers().lastHeader(Topics.REPLY_PARTITION_HEADER) : null;
             Integer replyPartition = reply == null ? null : replyPartition(reply.value(), sourceRanks);
-            if (reply != null && replyPartition == null) {
+            if (dense && replyPartition == null) {
                 verdict = new Verdict.Refused(Rejection.BAD_REPLY, Topics.REPLY_PARTITION_HEADER + " header "
-                        + new String(reply.value(), StandardCharsets.UTF_8) + " is not a partition of "
-                        + topics.layerOutputs() + " (0.." + (sourceRanks - 1) + ")");
+                        + (reply == null ? "missing" : new String(reply.value(), StandardCharsets.UTF_8)
+                        + " is not a partition of " + topics.layerOutputs() + " (0.." + (sourceRanks - 1) + ")"));
             }
             if (verdict instanceof Verdict.Accepted ok) {
                 accepted.add(ok.dispatch());

@@ -71,7 +71,7 @@ public final class WorkerMetrics implements KafkaExperts.RoundTrips {
     public void roundTrip(int layer, long nanos, long bytesOut, long bytesIn) {
         Timer.builder("moe.worker.expert.round.trip")
                 .description("One MoE layer's rows to the expert services and their outputs back")
-                .publishPercentileHistogram().tags("rank", rank, "layer", Integer.toString(layer)).register(registry)
+                .publishPercentileHistogram().publishPercentiles(0.5, 0.99).tags("rank", rank, "layer", Integer.toString(layer)).register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
         Counter.builder("moe.worker.wire.bytes").description("Record value bytes to the experts (out) and back (in)")
                 .baseUnit("bytes").tags("rank", rank, "direction", "out").register(registry).increment(bytesOut);
