@@ -277,6 +277,14 @@ def traffic(gateway, bootstrap, topics, corpus, per_policy, java, classpath, sou
             print(f"traffic: {policy:<13} capacity factor 1.0: {len(results)} prompts, {tokens} tokens in "
                   f"{time.time() - begin:.1f} s, status {','.join(statuses)}; slots "
                   + " ".join(f"{k} {v}" for k, v in routing.items()), flush=True)
+            # Whole-model completions, so the dense workers' per-layer panels have data under each policy.
+            for i in range(4):
+                status, text = http("POST", f"{gateway}/v1/completions",
+                                    {"prompt": texts[(offset + i) % len(texts)], "max_tokens": 8, "temperature": 0},
+                                    timeout=120)
+                if status != 200:
+                    fail(f"POST /v1/completions under {policy}: {status} {text}")
+            print(f"traffic: {policy:<13} 4 completions of 8 tokens through the dense workers", flush=True)
         # Again: a counter is born at its first increment, so only a second one shows as a rate.
         bad_records(producer, topics)
     finally:
