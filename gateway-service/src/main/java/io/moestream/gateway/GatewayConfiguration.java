@@ -173,10 +173,7 @@ class GatewayConfiguration {
      */
     @Bean
     PollingLoop resultsLoop(KafkaProperties kafka, GatewayTopics topics, ResultCache results) {
-        Map<String, Object> config = kafka.buildConsumerProperties();
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "gateway-results");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> config = withoutGroup(kafka, "gateway-results");
         // Reassembly writes results in transactions; an aborted one must never reach a client.
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
@@ -206,10 +203,7 @@ class GatewayConfiguration {
      */
     @Bean
     PollingLoop completionsLoop(KafkaProperties kafka, GatewayTopics topics, CompletionHub hub) {
-        Map<String, Object> config = kafka.buildConsumerProperties();
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "gateway-completions");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> config = withoutGroup(kafka, "gateway-completions");
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         String stream = topics.topics().completionStream();
@@ -258,5 +252,14 @@ class GatewayConfiguration {
         }
         return new ReassemblyStreams(new KafkaStreams(ReassemblyTopology.build(topics.topics(), topics,
                 encoder.hiddenSize(), gateway, deadLetters, metrics), config));
+    }
+
+    /** A consumer's configuration for a reader that assigns itself partitions and commits nothing. */
+    private static Map<String, Object> withoutGroup(KafkaProperties kafka, String clientId) {
+        Map<String, Object> config = kafka.buildConsumerProperties();
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return config;
     }
 }

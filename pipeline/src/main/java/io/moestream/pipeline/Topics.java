@@ -4,6 +4,7 @@ import io.moestream.wire.ExpertRows;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 
@@ -124,12 +125,7 @@ public final class Topics {
         List<NewTopic> topics = new ArrayList<>();
         topics.add(topic(prompts(), ranks, DAY_MS));
         topics.add(hiddenStates(tokens(), ranks));
-        for (int e = 0; e < layout.experts(); e++) {
-            topics.add(hiddenStates(expert(e), layout.expertReplicas()));
-        }
-        for (int s = 0; s < layout.sharedExperts(); s++) {
-            topics.add(hiddenStates(expert(ExpertRows.sharedExpertId(s)), layout.expertReplicas()));
-        }
+        addPerExpert(topics, layout, this::expert);
         topics.add(hiddenStates(expertOutputs(), ranks));
         // A result carries its outputs when asked (base64 hidden states), a dead letter its original record.
         topics.add(large(results(), ranks, DAY_MS));
@@ -137,17 +133,22 @@ public final class Topics {
         topics.add(new NewTopic(control(), 1, (short) 1)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         topics.add(topic(routerTrace(), 1, DAY_MS));
-        for (int e = 0; e < layout.experts(); e++) {
-            topics.add(hiddenStates(denseExpert(e), layout.expertReplicas()));
-        }
-        for (int s = 0; s < layout.sharedExperts(); s++) {
-            topics.add(hiddenStates(denseExpert(ExpertRows.sharedExpertId(s)), layout.expertReplicas()));
-        }
+        addPerExpert(topics, layout, this::denseExpert);
         topics.add(topic(completions(), ranks, DAY_MS));
         topics.add(hiddenStates(layerOutputs(), ranks));
         topics.add(topic(completionStream(), ranks, DAY_MS));
         topics.add(large(completionResults(), ranks, DAY_MS));
         return topics;
+    }
+
+    /** A dispatch topic, named by {@code name}, for every routed and every shared expert. */
+    private static void addPerExpert(List<NewTopic> topics, TopicLayout layout, IntFunction<String> name) {
+        for (int e = 0; e < layout.experts(); e++) {
+            topics.add(hiddenStates(name.apply(e), layout.expertReplicas()));
+        }
+        for (int s = 0; s < layout.sharedExperts(); s++) {
+            topics.add(hiddenStates(name.apply(ExpertRows.sharedExpertId(s)), layout.expertReplicas()));
+        }
     }
 
     private static NewTopic hiddenStates(String name, int partitions) {
