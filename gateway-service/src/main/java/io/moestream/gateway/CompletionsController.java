@@ -71,16 +71,18 @@ class CompletionsController {
     @PostMapping("/v1/completions")
     Mono<ResponseEntity<?>> complete(@RequestBody(required = false) Mono<byte[]> body) {
         return body.defaultIfEmpty(new byte[0]).flatMap(bytes -> {
+            JsonNode given;
             ObjectNode request;
             try {
-                request = kafkaRequest(bytes);
+                given = parse(bytes);
+                request = kafkaRequest(given);
             } catch (BadInputException e) {
                 return Mono.just(error(HttpStatus.BAD_REQUEST, e.getMessage()));
             } catch (UnknownModelException e) {
                 return Mono.just(error(HttpStatus.NOT_FOUND, e.getMessage()));
             }
             String id = request.get("id").asString();
-            boolean stream = JSON.readTree(bytes).path("stream").asBoolean(false);
+            boolean stream = given.path("stream").asBoolean(false);
             CompletionHub.Watch watch = hub.watch(id);
             Flux<JsonNode> events = watch.events().asFlux().timeout(quietTimeout).doFinally(signal -> hub.forget(id));
             Mono<ResponseEntity<?>> answer = stream
@@ -98,8 +100,7 @@ class CompletionsController {
         });
     }
 
-    /** The request in its Kafka format, under a new id; refuses what the served API does not do. */
-    private ObjectNode kafkaRequest(byte[] bytes) {
+    private static JsonNode parse(byte[] bytes) {
         JsonNode body;
         try {
             body = JSON.readTree(bytes);
@@ -109,6 +110,11 @@ class CompletionsController {
         if (body == null || !body.isObject()) {
             throw new BadInputException("completion", "the body must be a JSON object");
         }
+        return body;
+    }
+
+    /** The request in its Kafka format, under a new id; refuses what the served API does not do. */
+    private ObjectNode kafkaRequest(JsonNode body) {
         if (body.hasNonNull("model") && !body.get("model").asString().equals(model)) {
             throw new UnknownModelException("model " + body.get("model") + " is not served here; GET /v1/models"
                     + " lists " + model);

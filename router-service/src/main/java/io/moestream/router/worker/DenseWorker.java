@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -242,8 +241,7 @@ public final class DenseWorker implements Runnable, AutoCloseable {
 
     /** Commits, per partition, up to the oldest request still running, after what was written is acknowledged. */
     private void commit() {
-        Map<TopicPartition, OffsetAndMetadata> commits = new TreeMap<>(java.util.Comparator
-                .comparing(TopicPartition::toString));
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         nextOffset.forEach((partition, next) -> {
             TreeSet<Long> offsets = inFlight.get(partition);
             long upTo = offsets == null || offsets.isEmpty() ? next : offsets.first();
