@@ -241,7 +241,7 @@ def switch(producer, topics, gateway, policy, capacity_factor, probe):
 
 def bad_records(producer, topics):
     """One record each that the gateway, the router and an expert service must dead-letter."""
-    producer.send(topics + "prompts", "check-malformed", "{not json")
+    producer.send(topics + "layer-prompts", "check-malformed", "{not json")
     producer.send(topics + "control", "routing", json.dumps({"policy": "no-such-policy"}))
     producer.send(topics + "tokens", "check-garbage", "not a token batch")
     producer.send(topics + "expert.0", "check-garbage", "not a dispatch")

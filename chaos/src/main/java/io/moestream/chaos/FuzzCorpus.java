@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Bad records for every topic a user or a broken peer writes to ({@code prompts}, {@code control}, {@code tokens},
+ * Bad records for every topic a user or a broken peer writes to ({@code layer-prompts}, {@code control}, {@code tokens},
  * {@code expert.<e>}, {@code expert-outputs}), generated rather than stored: truncated, oversized, wrong magic,
  * version or type, wrong dimensions, NaN and Inf, wrong ids, unknown policies, malformed JSON, empty and null
  * values and keys, and random bytes. A round is a function of the seed and its number alone; every round's keys,
@@ -31,7 +31,7 @@ final class FuzzCorpus {
 
     /** Tokens of the well-formed batches, rows of the well-formed dispatches: small, any size would do. */
     private static final int TOKENS = 3;
-    /** Past the broker's default {@code max.message.bytes} (1 MiB), which {@code prompts} keeps. */
+    /** Past the broker's default {@code max.message.bytes} (1 MiB), which {@code layer-prompts} keeps. */
     static final int PAST_BROKER_LIMIT = 3 << 19;
 
     private final Topics topics;
@@ -93,7 +93,7 @@ final class FuzzCorpus {
         }
 
         void prompts() {
-            String topic = topics.prompts();
+            String topic = topics.layerPrompts();
             String id = key("prompts/x");
             json(topic, "prompts/malformed-json", "{\"id\": \"" + id + "\", \"prompt\": ", "malformed JSON (cut off)");
             String good = "{\"id\": \"" + id + "\", \"prompt\": \"Why do MoE layers straggle?\"}";
@@ -298,7 +298,7 @@ final class FuzzCorpus {
         }
 
         void prompt(String name, String fields, String wrong) {
-            json(topics.prompts(), name, "{\"id\": \"" + key(name) + "\", " + fields + "}", wrong);
+            json(topics.layerPrompts(), name, "{\"id\": \"" + key(name) + "\", " + fields + "}", wrong);
         }
 
         void json(String topic, String name, String json, String wrong) {

@@ -65,13 +65,13 @@ final class Harness implements AutoCloseable {
         deployment.start(START_TIMEOUT);
         String bootstrap = deployment.cluster().bootstrapServers();
         Topics topics = deployment.settings().topics();
-        results = new ResultLog(bootstrap, topics.results(), topics.deadLetter());
-        Duration warmUp = warmUp(bootstrap, topics.prompts());
+        results = new ResultLog(bootstrap, topics.layerResults(), topics.deadLetter());
+        Duration warmUp = warmUp(bootstrap, topics.layerPrompts());
         log(String.format("deployed; the first prompt came back ok after %.1f s; warming up at the full rate for %d s",
                 warmUp.toMillis() / 1000.0, options.warmUp().toSeconds()));
         // The first seconds of traffic find cold JITs and consumers still settling: not what the faults are measured
         // against. Warm-up prompts are sent, answered and checked for nothing.
-        try (PromptLoad warming = new PromptLoad(bootstrap, topics.prompts(), WARM_UP_PREFIX,
+        try (PromptLoad warming = new PromptLoad(bootstrap, topics.layerPrompts(), WARM_UP_PREFIX,
                 options.promptsPerSecond())) {
             warming.start();
             Sleep.of(options.warmUp());
@@ -80,7 +80,7 @@ final class Harness implements AutoCloseable {
         List<Fault> plan = plan();
         FaultInjector injector = new FaultInjector(deployment, options.seed(), options.stopFor(), READY_TIMEOUT,
                 this::log);
-        load = new PromptLoad(bootstrap, topics.prompts(), ID_PREFIX, options.promptsPerSecond());
+        load = new PromptLoad(bootstrap, topics.layerPrompts(), ID_PREFIX, options.promptsPerSecond());
         load.start();
         long baselineStart = System.nanoTime();
         log(String.format("sending %.0f prompts/s; baseline for %d s, then %d faults", options.promptsPerSecond(),

@@ -14,7 +14,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Prompts with unique ids ({@code chaos-000001}, ...) written to {@code prompts} at a steady rate on
+ * Prompts with unique ids ({@code chaos-000001}, ...) written to {@code layer-prompts} at a steady rate on
  * a thread of their own, as the README's users write them (key = id, {@code returnOutputs} so that
  * outputs can be checked). The texts cycle through the bundled corpus. A prompt counts as accepted
  * once Kafka acknowledged it (acks=all, idempotent): from then on the pipeline owes it a result.

@@ -15,7 +15,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Everything that reaches {@code results} and {@code dead-letter}, read_committed from the start as a
+ * Everything that reaches {@code layer-results} and {@code dead-letter}, read_committed from the start as a
  * client would read it, with the time each record arrived here. A background thread keeps reading
  * until {@link #close()}.
  */

@@ -49,7 +49,7 @@ class FuzzCorpusTest {
         List<FuzzCase> round = corpus.round(0);
         assertThat(round).extracting(FuzzCase::name).doesNotHaveDuplicates();
         assertThat(round).extracting(FuzzCase::kind).containsOnly("prompts", "control", "tokens", "expert", "outputs");
-        assertThat(round).extracting(FuzzCase::topic).contains(topics.prompts(), topics.control(), topics.tokens(),
+        assertThat(round).extracting(FuzzCase::topic).contains(topics.layerPrompts(), topics.control(), topics.tokens(),
                 topics.expert(0), topics.expertOutputs());
         List<String> keys = round.stream().map(FuzzCase::key).filter(Objects::nonNull)
                 .map(k -> new String(k, StandardCharsets.UTF_8)).filter(k -> k.startsWith(FuzzCorpus.KEY_PREFIX))

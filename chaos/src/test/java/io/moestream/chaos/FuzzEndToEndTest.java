@@ -63,7 +63,7 @@ class FuzzEndToEndTest {
         FuzzCorpus corpus = FuzzCorpus.forModel(topics, stack.settings().modelDir(), MAX_PROMPT_TOKENS, 7);
         FuzzLedger ledger = new FuzzLedger();
         List<String> good = new ArrayList<>();
-        try (ResultLog log = new ResultLog(stack.bootstrapServers(), topics.results(), topics.deadLetter());
+        try (ResultLog log = new ResultLog(stack.bootstrapServers(), topics.layerResults(), topics.deadLetter());
              FuzzSender sender = new FuzzSender(stack.bootstrapServers(), ledger);
              KafkaProducer<String, String> prompts = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
@@ -75,7 +75,7 @@ class FuzzEndToEndTest {
                 if (i % 8 == 0) {
                     String id = "good-" + i;
                     good.add(id);
-                    prompts.send(new ProducerRecord<>(topics.prompts(), id, "{\"id\": \"" + id
+                    prompts.send(new ProducerRecord<>(topics.layerPrompts(), id, "{\"id\": \"" + id
                             + "\", \"prompt\": \"A good prompt among bad records, number " + i + ".\"}"));
                 }
             }

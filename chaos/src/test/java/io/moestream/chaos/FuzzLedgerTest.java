@@ -30,7 +30,7 @@ class FuzzLedgerTest {
                 letter("gateway", "t.gateway.requests", 1, -1, "fuzz-0-tokens-unknown-request", "no gateway took it"),
                 letter("router", "t.control", 0, 3, "routes", "control key \"routes\" sets nothing"),
                 letter("router", "t.control", 0, 3, "routes", "control key \"routes\" sets nothing"),
-                letter("gateway", "t.prompts", 0, 99, "user-typo", "malformed JSON"),
+                letter("gateway", "t.layer-prompts", 0, 99, "user-typo", "malformed JSON"),
                 letter("gateway", "t.expert-outputs", 0, 7, "fuzz-0-expert-unknown-batch", "no routing manifest")));
 
         assertThat(account.topics()).extracting(FuzzLedger.TopicFigures::kind).containsExactly("tokens", "control");
@@ -48,9 +48,10 @@ class FuzzLedgerTest {
 
     @Test
     void aRecordKafkaMustRefuseIsAccountedForByTheRefusal() {
-        FuzzCase huge = fuzzCase("prompts/past-broker-limit", "t.prompts", null, FuzzCase.Expect.REFUSED_BY_BROKER);
+        FuzzCase huge = fuzzCase("prompts/past-broker-limit", "t.layer-prompts", null,
+                FuzzCase.Expect.REFUSED_BY_BROKER);
         FuzzCase tookIt = fuzzCase("control/null-key", "t.control", null, FuzzCase.Expect.REFUSED_BY_BROKER);
-        FuzzCase lost = fuzzCase("prompts/empty-value", "t.prompts", null, FuzzCase.Expect.DEAD_LETTER);
+        FuzzCase lost = fuzzCase("prompts/empty-value", "t.layer-prompts", null, FuzzCase.Expect.DEAD_LETTER);
         ledger.refused(huge, new IllegalStateException("RecordTooLargeException"));
         ledger.written(tookIt, 0, 1);
         ledger.refused(lost, new IllegalStateException("TimeoutException"));

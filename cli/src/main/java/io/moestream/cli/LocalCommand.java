@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
             "Runs the whole pipeline in this process until Ctrl-C.",
             "A Kafka broker, the gateway, the router and one expert service per rank, each",
             "service in its own Spring context with its own port and metrics. Prompts go to",
-            "POST /v1/prompts or the prompts topic. Routing options given here become the",
+            "POST /v1/prompts or the layer-prompts topic. Routing options given here become the",
             "router's configured routing; a record on the control topic changes it live.",
             "Routing options not given keep the model's own top-k and combine weights, not",
             "the defaults shown below.",

@@ -293,11 +293,11 @@ final class ModelBenchCommand implements Callable<Integer> {
             consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + "bench");
             consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            consumer.subscribe(List.of(topics.completionResults()));
+            consumer.subscribe(List.of(topics.results()));
         }
 
         void send(String id, String json) {
-            producer.send(new ProducerRecord<>(topics.completions(), id.getBytes(StandardCharsets.UTF_8),
+            producer.send(new ProducerRecord<>(topics.prompts(), id.getBytes(StandardCharsets.UTF_8),
                     json.getBytes(StandardCharsets.UTF_8)));
         }
 

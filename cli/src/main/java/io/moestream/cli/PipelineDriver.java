@@ -23,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Drives a running local stack as any Kafka client would: routing switched live on {@code control},
- * prompts in on {@code prompts}, results read from {@code results}. Each pass sends a set of prompts
+ * prompts in on {@code layer-prompts}, results read from {@code layer-results}. Each pass sends a set of prompts
  * all at once and scrapes the given services' metrics before and after it.
  */
 final class PipelineDriver implements AutoCloseable {
@@ -50,7 +50,7 @@ final class PipelineDriver implements AutoCloseable {
         this.results = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(),
                 new StringDeserializer());
-        List<TopicPartition> partitions = results.partitionsFor(topics.results()).stream()
+        List<TopicPartition> partitions = results.partitionsFor(topics.layerResults()).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         results.assign(partitions);
         results.seekToEnd(partitions);
@@ -122,7 +122,8 @@ final class PipelineDriver implements AutoCloseable {
         long deadline = System.nanoTime() + STALL.toNanos();
         while (System.nanoTime() < deadline) {
             String id = "probe-" + probes++;
-            producer.send(new ProducerRecord<>(topics.prompts(), id, "{\"id\": \"" + id + "\", \"tokens\": [0]}"));
+            producer.send(new ProducerRecord<>(topics.layerPrompts(), id,
+                    "{\"id\": \"" + id + "\", \"tokens\": [0]}"));
             long probeDeadline = System.nanoTime() + PROBE_WAIT.toNanos();
             while (System.nanoTime() < probeDeadline) {
                 for (ConsumerRecord<String, String> record : results.poll(Duration.ofMillis(100))) {
@@ -155,7 +156,7 @@ final class PipelineDriver implements AutoCloseable {
         for (int i = 0; i < prompts.size(); i++) {
             String id = label + "-" + i;
             pending.put(id, i);
-            producer.send(new ProducerRecord<>(topics.prompts(), id, Json.MAPPER.writeValueAsString(
+            producer.send(new ProducerRecord<>(topics.layerPrompts(), id, Json.MAPPER.writeValueAsString(
                     Map.of("id", id, "prompt", prompts.get(i), "returnOutputs", returnOutputs))));
         }
         producer.flush();

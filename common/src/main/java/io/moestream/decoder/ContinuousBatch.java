@@ -28,9 +28,12 @@ public final class ContinuousBatch<T> {
      * @param maxNewTokens its token budget; 0 computes the prompt only (scoring with {@code echo})
      * @param topLogprobs how many most likely tokens each position reports besides the chosen one
      * @param promptLogprobs whether its prefill reports each prompt token's log-probability
+     * @param resumedTokens how many of the prompt's last tokens the sequence generated itself before (it is
+     *        computed again from its tokens after a takeover): they count against {@code maxNewTokens}, and
+     *        sampling goes on past their draws
      */
     public record Request(int[] prompt, Sampling sampling, int streamIndex, int maxNewTokens, Set<Integer> stopTokens,
-                          int topLogprobs, boolean promptLogprobs) {
+                          int topLogprobs, boolean promptLogprobs, int resumedTokens) {
 
         public Request {
             if (prompt.length == 0) {
@@ -40,7 +43,25 @@ public final class ContinuousBatch<T> {
                 throw new IllegalArgumentException("max new tokens and top log-probs must be >= 0, got "
                         + maxNewTokens + " and " + topLogprobs);
             }
+            if (resumedTokens < 0 || resumedTokens >= prompt.length || resumedTokens > 0 && resumedTokens >= maxNewTokens) {
+                throw new IllegalArgumentException("resumed tokens must be fewer than the prompt's " + prompt.length
+                        + " and the budget's " + maxNewTokens + " tokens, got " + resumedTokens);
+            }
             stopTokens = Set.copyOf(stopTokens);
+        }
+
+        /** A sequence nothing has generated for yet. */
+        public Request(int[] prompt, Sampling sampling, int streamIndex, int maxNewTokens, Set<Integer> stopTokens,
+                       int topLogprobs, boolean promptLogprobs) {
+            this(prompt, sampling, streamIndex, maxNewTokens, stopTokens, topLogprobs, promptLogprobs, 0);
+        }
+
+        /** This request after it generated {@code generated} (its budget not spent, no stop token among them). */
+        public Request resume(int[] generated) {
+            int[] tokens = Arrays.copyOf(prompt, prompt.length + generated.length);
+            System.arraycopy(generated, 0, tokens, prompt.length, generated.length);
+            return new Request(tokens, sampling, streamIndex, maxNewTokens, stopTokens, topLogprobs, promptLogprobs,
+                    resumedTokens + generated.length);
         }
     }
 
@@ -89,7 +110,8 @@ public final class ContinuousBatch<T> {
             this.tag = tag;
             this.request = request;
             this.sequence = model.newSequence();
-            this.random = request.sampling().random(request.streamIndex());
+            this.random = request.sampling().random(request.streamIndex(), request.resumedTokens());
+            this.generated = request.resumedTokens();
         }
     }
 

@@ -18,5 +18,15 @@ public record Generation(int[] promptTokens, int[] tokens, double[] logprobs, Fi
         public String apiName() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+
+        /** @throws IllegalArgumentException for a name that is not {@code stop} or {@code length} */
+        public static FinishReason fromApiName(String name) {
+            for (FinishReason reason : values()) {
+                if (reason.apiName().equals(name)) {
+                    return reason;
+                }
+            }
+            throw new IllegalArgumentException("no finish reason is called " + name);
+        }
     }
 }

@@ -38,6 +38,19 @@ public record Sampling(double temperature, double topP, long seed) {
         return new SplittableRandom(seed + 0x9E3779B97F4A7C15L * index);
     }
 
+    /**
+     * The random stream of the {@code index}-th sequence past the draws of its first {@code sampled} tokens
+     * ({@link #choose} draws once per token unless greedy): where a sequence computed again after a takeover
+     * goes on drawing.
+     */
+    SplittableRandom random(int index, int sampled) {
+        SplittableRandom random = random(index);
+        for (int i = 0; !greedy() && i < sampled; i++) {
+            random.nextDouble();
+        }
+        return random;
+    }
+
     /** Chooses the next token from one row of logits. */
     int choose(float[] logits, int from, int vocab, SplittableRandom random) {
         if (greedy()) {

@@ -142,6 +142,36 @@ class GeneratorTest {
         }
     }
 
+    /**
+     * A sequence computed again from its prompt and its first tokens (a worker's takeover) goes on as if it had
+     * never stopped: the same budget, and sampling past the draws its first tokens took.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void aResumedSequenceGoesOnWhereItStopped(ConformanceCase fixture) {
+        int[] prompt = fixture.prompts().get(0);
+        Sampling sampling = new Sampling(1.5, 1, 42);
+        try (DecoderEngine engine = DecoderEngine.load(fixture.directory(), new JavaBackend())) {
+            DecoderModel model = Models.dropless(engine);
+            Generation whole = sample(model, 1.5, 42, List.of(prompt)).get(0);
+            int before = 2;
+            ContinuousBatch<String> batch = new ContinuousBatch<>(model, 0);
+            batch.add("resumed", new ContinuousBatch.Request(prompt, sampling, 0, NEW_TOKENS, Set.of(), 0, false)
+                    .resume(Arrays.copyOf(whole.tokens(), before)));
+            List<Integer> rest = new ArrayList<>();
+            List<Double> logprobs = new ArrayList<>();
+            while (!batch.isEmpty()) {
+                ContinuousBatch.Event<String> event = batch.step().events().get(0);
+                rest.add(event.token());
+                logprobs.add(event.logprob());
+            }
+            assertThat(rest).containsExactlyElementsOf(boxed(whole.tokens()).subList(before, NEW_TOKENS));
+            for (int j = 0; j < rest.size(); j++) {
+                assertThat(logprobs.get(j)).as("token %d", before + j).isCloseTo(whole.logprobs()[before + j], within(1e-4));
+            }
+        }
+    }
+
     private static List<Generation> sample(DecoderModel model, double temperature, long seed, List<int[]> prompts) {
         return new Generator(model, new Sampling(temperature, 1, seed), NEW_TOKENS, Set.of(), 0)
                 .generate(prompts, (s, t) -> { }, r -> { }).generations();

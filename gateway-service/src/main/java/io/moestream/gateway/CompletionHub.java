@@ -7,7 +7,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The completions this gateway instance is waiting for, fed by {@code completion-stream} and
- * {@code completion-results}. A token is passed on once per index: a request that a dense worker computes
+ * {@code results}. A token is passed on once per index: a request that a dense worker computes
  * again after taking it over from a dead one (docs/PIPELINE.md, "Whole models") streams its tokens again,
  * and the client sees each once. Events of requests this instance did not take are ignored.
  */

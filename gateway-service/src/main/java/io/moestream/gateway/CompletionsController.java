@@ -29,9 +29,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The OpenAI-compatible API of whole-model serving: {@code POST /v1/completions}, answered at once or, with
  * {@code "stream": true}, as server-sent events {@code data: {chunk}} ending with {@code data: [DONE]}; and
- * {@code GET /v1/models}. The request goes to {@code completions} as its Kafka format (README, "Whole models
+ * {@code GET /v1/models}. The request goes to {@code prompts} as its Kafka format (README, "Whole models
  * through Kafka"), where a dense worker takes it; the answer is built from {@code completion-stream} and
- * {@code completion-results}.
+ * {@code results}.
  */
 @RestController
 class CompletionsController {
@@ -56,7 +56,7 @@ class CompletionsController {
     CompletionsController(KafkaProducer<byte[], byte[]> gatewayProducer, GatewayTopics topics, CompletionHub hub,
                           MoeSettings settings, GatewaySettings gateway) {
         this.producer = gatewayProducer;
-        this.topic = topics.topics().completions();
+        this.topic = topics.topics().prompts();
         this.hub = hub;
         this.model = settings.modelDir().toAbsolutePath().normalize().getFileName().toString();
         this.quietTimeout = Duration.ofMillis(gateway.requestTimeoutMs());

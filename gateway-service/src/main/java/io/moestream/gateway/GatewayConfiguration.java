@@ -144,7 +144,7 @@ class GatewayConfiguration {
     }
 
     /**
-     * The {@code prompts} topic, shared by the gateway instances as one consumer group; not the
+     * The {@code layer-prompts} topic, shared by the gateway instances as one consumer group; not the
      * reassembly's group ({@code <prefix>gateway}, its application id), whose protocol differs.
      */
     @Bean
@@ -159,7 +159,7 @@ class GatewayConfiguration {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
-        String prompts = topics.topics().prompts();
+        String prompts = topics.topics().layerPrompts();
         return PollingLoop.committing("gateway-prompts", consumer, c -> c.subscribe(List.of(prompts)),
                 new PromptsListener(intake, producer, deadLetters), () -> {
                     batcher.flushAll();
@@ -168,7 +168,7 @@ class GatewayConfiguration {
     }
 
     /**
-     * Every instance reads all of {@code results} from the start, without a group, so that the REST API
+     * Every instance reads all of {@code layer-results} from the start, without a group, so that the REST API
      * answers for requests whichever instance completed them (and after a restart, within retention).
      */
     @Bean
@@ -178,7 +178,7 @@ class GatewayConfiguration {
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
-        String topic = topics.topics().results();
+        String topic = topics.topics().layerResults();
         return PollingLoop.reading("gateway-results", consumer, c -> {
             List<TopicPartition> partitions = c.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -207,7 +207,7 @@ class GatewayConfiguration {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         String stream = topics.topics().completionStream();
-        String results = topics.topics().completionResults();
+        String results = topics.topics().results();
         return PollingLoop.reading("gateway-completions", consumer, c -> {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : List.of(stream, results)) {

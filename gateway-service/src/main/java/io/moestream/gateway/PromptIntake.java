@@ -3,7 +3,7 @@ package io.moestream.gateway;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where prompts enter, from REST and from the {@code prompts} topic alike: parse and embed, refuse a
+ * Where prompts enter, from REST and from the {@code layer-prompts} topic alike: parse and embed, refuse a
  * second request under an id pending here or with a result known here (a request id gets one result),
  * remember the id for the REST API, and queue the tokens for batching.
  */

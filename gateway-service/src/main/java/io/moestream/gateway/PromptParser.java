@@ -9,7 +9,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Prompt JSON ({@code {"id", "prompt"}} or {@code {"id", "tokens"}}, optional {@code returnOutputs})
  * to token ids and hidden states, refusing anything else with a reason a client can act on. The same
- * rules for REST and for the {@code prompts} topic.
+ * rules for REST and for the {@code layer-prompts} topic.
  */
 public final class PromptParser {
 

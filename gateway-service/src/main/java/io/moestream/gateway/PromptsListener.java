@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Prompts from the {@code prompts} topic into the intake; refused ones to {@code dead-letter}. What it
+ * Prompts from the {@code layer-prompts} topic into the intake; refused ones to {@code dead-letter}. What it
  * returns for a record completes when the prompt's batches, or its dead letter, are acknowledged.
  */
 public final class PromptsListener implements Function<ConsumerRecord<byte[], byte[]>, CompletionStage<?>> {

@@ -14,7 +14,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The reassembly topology: {@code expert-outputs} (keyed by batch id) through {@link BatchAssembler}
  * into {@code gateway.requests} (keyed by request id, where the gateway also registers each request
- * it takes), through {@link RequestAssembler} into {@code results}. All stores are persistent and
+ * it takes), through {@link RequestAssembler} into {@code layer-results}. All stores are persistent and
  * changelogged, so a restarted gateway resumes half-assembled batches and requests.
  */
 final class ReassemblyTopology {
@@ -48,7 +48,7 @@ final class ReassemblyTopology {
         topology.addSource("requests", bytesIn, bytesIn, gatewayTopics.requests());
         topology.addProcessor("request-results", () -> new RequestAssembler(names, settings.requestTimeoutMs(),
                 deadLetters, metrics), "requests");
-        topology.addSink(names.resultsSink(), topics.results(), bytesOut, bytesOut, "request-results");
+        topology.addSink(names.resultsSink(), topics.layerResults(), bytesOut, bytesOut, "request-results");
         topology.addSink(names.deadLetterSink(), topics.deadLetter(), bytesOut, bytesOut, "batches",
                 "request-results");
 

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reassembly of requests: accumulates a request's registration and the pieces of its batches in a
- * persistent store keyed by request id, and writes the result JSON to {@code results} once all of
+ * persistent store keyed by request id, and writes the result JSON to {@code layer-results} once all of
  * its tokens are back. A request that is still incomplete after the request timeout (its batches or
  * their manifests never came back) ends with status {@code error}: no request waits forever.
  * Completion is by token count: exactly-once processing delivers each batch's piece once, and

@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * What the REST API knows about requests: those this instance took and is waiting for, and the latest
- * results read from {@code results}, at most {@code capacity} of them, least recently used out first.
+ * results read from {@code layer-results}, at most {@code capacity} of them, least recently used out first.
  * A request taken by another gateway instance is unknown here until its result arrives.
  */
 public final class ResultCache {

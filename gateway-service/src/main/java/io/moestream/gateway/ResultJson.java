@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The result JSON of docs/PIPELINE.md, as written to {@code results} and served by the REST API. */
+/** The result JSON of docs/PIPELINE.md, as written to {@code layer-results} and served by the REST API. */
 final class ResultJson {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();

@@ -167,13 +167,13 @@ class GatewayIntegrationTest {
         String badJson = "bad-" + UUID.randomUUID();
         String badToken = "bad-" + UUID.randomUUID();
         String junk = "junk-" + UUID.randomUUID();
-        send("moe.prompts", badJson, "{\"prompt\": oops");
-        send("moe.prompts", badToken, "{\"tokens\": [999999999]}");
+        send("moe.layer-prompts", badJson, "{\"prompt\": oops");
+        send("moe.layer-prompts", badToken, "{\"tokens\": [999999999]}");
         send("moe.expert-outputs", junk, "not a moe-stream record");
 
         Map<String, JsonNode> letters = kafka().jsonByKey("moe.dead-letter", 1, Set.of(badJson, badToken, junk));
         assertThat(letters.get(badJson).get("reason").asString()).startsWith("malformed JSON");
-        assertThat(letters.get(badJson).get("sourceTopic").asString()).isEqualTo("moe.prompts");
+        assertThat(letters.get(badJson).get("sourceTopic").asString()).isEqualTo("moe.layer-prompts");
         assertThat(letters.get(badJson).get("original").asString()).isEqualTo("{\"prompt\": oops");
         assertThat(letters.get(badToken).get("reason").asString()).contains("outside the embedding table's vocabulary");
         assertThat(letters.get(junk).get("reason").asString())
@@ -181,7 +181,7 @@ class GatewayIntegrationTest {
         assertThat(letters.get(junk).get("service").asString()).isEqualTo("gateway");
 
         String good = "kafka-" + UUID.randomUUID();
-        send("moe.prompts", good, "{\"tokens\": [11, 12, 13]}");
+        send("moe.layer-prompts", good, "{\"tokens\": [11, 12, 13]}");
         answer(batchesOf(Map.of(good, 3)), e -> true);
         assertThat(awaitResult(good).get("status").asString()).isEqualTo("ok");
 

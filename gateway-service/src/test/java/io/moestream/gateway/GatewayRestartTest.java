@@ -33,7 +33,7 @@ class GatewayRestartTest {
         RouterAndExperts.Answer answer;
         byte[] last;
         try (ConfigurableApplicationContext first = start(broker)) {
-            kafka.send(PREFIX + "prompts", "restart-1", KafkaProbe.bytes("{\"tokens\": [3, 1, 4, 1, 5, 9, 2, 6], "
+            kafka.send(PREFIX + "layer-prompts", "restart-1", KafkaProbe.bytes("{\"tokens\": [3, 1, 4, 1, 5, 9, 2, 6], "
                     + "\"returnOutputs\": true}"));
             batch = kafka.batchesOf(PREFIX + "tokens", 1, Map.of("restart-1", 8)).get(0);
             answer = routerAndExperts.answer(batch, e -> true, 3);
@@ -52,7 +52,7 @@ class GatewayRestartTest {
         try (ConfigurableApplicationContext second = start(broker)) {
             kafka.send(PREFIX + "expert-outputs", batch.batchId(), last);
 
-            JsonNode result = kafka.jsonByKey(PREFIX + "results", 1, Set.of("restart-1")).get("restart-1");
+            JsonNode result = kafka.jsonByKey(PREFIX + "layer-results", 1, Set.of("restart-1")).get("restart-1");
             assertThat(result.get("status").asString()).isEqualTo("ok");
             Results.assertOutputs(result, 8, answer.expected());
         }

@@ -16,7 +16,7 @@ import org.springframework.kafka.test.context.EmbeddedKafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The gateway lets go of a prompt on the {@code prompts} topic (commits its offset) only once the
+ * The gateway lets go of a prompt on the {@code layer-prompts} topic (commits its offset) only once the
  * token batch carrying it is in Kafka: a gateway killed in between would otherwise lose the prompt.
  * A long linger holds the batch back so that the window is seconds wide; the test fails, rather than
  * passes, if it never looks inside the window.
@@ -33,7 +33,7 @@ class PromptOffsetCommitTest {
     void use(EmbeddedKafkaBroker broker, String topicsPrefix) {
         admin = Admin.create(Map.of("bootstrap.servers", broker.getBrokersAsString()));
         prefix = topicsPrefix;
-        prompts = new TopicPartition(prefix + "prompts", 0);
+        prompts = new TopicPartition(prefix + "layer-prompts", 0);
         tokens = new TopicPartition(prefix + "tokens", 0);
     }
 

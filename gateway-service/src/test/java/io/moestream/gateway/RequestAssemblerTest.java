@@ -56,7 +56,7 @@ class RequestAssemblerTest {
         ByteArraySerializer out = new ByteArraySerializer();
         ByteArrayDeserializer in = new ByteArrayDeserializer();
         requests = driver.createInputTopic(gatewayTopics.requests(), out, out);
-        results = driver.createOutputTopic(topics.results(), in, in);
+        results = driver.createOutputTopic(topics.layerResults(), in, in);
         deadLetters = driver.createOutputTopic(topics.deadLetter(), in, in);
     }
 

@@ -22,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Waits until the pipeline answers: a context that has started has not yet joined its consumer
- * groups, so "ready" is a prompt sent to {@code prompts} coming back {@code ok} on {@code results}.
+ * groups, so "ready" is a prompt sent to {@code layer-prompts} coming back {@code ok} on {@code layer-results}.
  * The prompt is one token (id 0, in every vocabulary) and is sent again now and then, in case a
  * service had not joined yet when an earlier one passed by or completed it {@code degraded}.
  */
@@ -44,7 +44,7 @@ final class WarmUp {
                      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                      ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                      new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = results.partitionsFor(topics.results()).stream()
+            List<TopicPartition> partitions = results.partitionsFor(topics.layerResults()).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             results.assign(partitions);
             results.seekToEnd(partitions);
@@ -53,7 +53,8 @@ final class WarmUp {
             String lastAnswer = "none";
             while (System.nanoTime() < deadline) {
                 String id = "local-warm-up-" + UUID.randomUUID();
-                producer.send(new ProducerRecord<>(topics.prompts(), id, "{\"id\": \"" + id + "\", \"tokens\": [0]}"));
+                producer.send(new ProducerRecord<>(topics.layerPrompts(), id,
+                        "{\"id\": \"" + id + "\", \"tokens\": [0]}"));
                 long resendAt = System.nanoTime() + RESEND_EVERY.toNanos();
                 while (System.nanoTime() < Math.min(resendAt, deadline)) {
                     for (ConsumerRecord<String, String> result : results.poll(Duration.ofMillis(200))) {

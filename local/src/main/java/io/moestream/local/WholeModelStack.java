@@ -19,7 +19,7 @@ import java.util.Map;
  * A whole model served through Kafka on a running broker, without gateway or router service: one expert
  * service per rank, each hosting its experts of every MoE layer, and one dense worker per rank (attention,
  * norms, gate, routing, combine and the KV cache) under fixed routing, taking requests from
- * {@code completions}. What the whole-model end-to-end tests run for each family; {@code ./moe local} runs
+ * {@code prompts}. What the whole-model end-to-end tests run for each family; {@code ./moe local} runs
  * the dense workers in its router service instead.
  */
 public final class WholeModelStack implements AutoCloseable {
@@ -38,7 +38,7 @@ public final class WholeModelStack implements AutoCloseable {
 
     /**
      * Starts the expert services, then the workers, and returns once every worker serves a partition of
-     * {@code completions}; stops what started when something fails.
+     * {@code prompts}; stops what started when something fails.
      *
      * @param settings the model directory, ranks, wire type, routing options and topic prefix
      * @param properties further properties of every expert service (the backend, for one)
@@ -60,7 +60,7 @@ public final class WholeModelStack implements AutoCloseable {
             // Before, a worker that joins the group later takes partitions from another, whose requests in
             // flight are then computed twice.
             if (!stack.workers.awaitServing(READY_TIMEOUT)) {
-                throw new IllegalStateException("a dense worker got no partition of " + settings.topics().completions()
+                throw new IllegalStateException("a dense worker got no partition of " + settings.topics().prompts()
                         + " within " + READY_TIMEOUT.toSeconds() + " s");
             }
         } catch (RuntimeException | Error | InterruptedException e) {
@@ -88,6 +88,12 @@ public final class WholeModelStack implements AutoCloseable {
                 () -> ExpertServiceApplication.application().application(), properties);
         experts.add(expert);
         expert.start();
+    }
+
+    /** Crashes the dense worker serving partition {@code partition} of {@code prompts} (fault tests). */
+    public void crashWorkerServing(int partition) {
+        workers.servingPartition(partition).orElseThrow(() -> new IllegalStateException("no dense worker serves"
+                + " partition " + partition)).crash();
     }
 
     public Topics topics() {

@@ -21,7 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A client of the whole-model topics as any Kafka user would be one (kcat, say): writes request JSON to
- * {@code completions}, reads {@code completion-results} and {@code completion-stream} from the start.
+ * {@code prompts}, reads {@code results} and {@code completion-stream} from the start.
  */
 final class CompletionClient implements AutoCloseable {
 
@@ -43,11 +43,18 @@ final class CompletionClient implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + "test-client");
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(topics.completionResults(), topics.completionStream()));
+        consumer.subscribe(List.of(topics.results(), topics.completionStream()));
     }
 
     void send(String id, String json) {
-        producer.send(new ProducerRecord<>(topics.completions(), id.getBytes(StandardCharsets.UTF_8),
+        producer.send(new ProducerRecord<>(topics.prompts(), id.getBytes(StandardCharsets.UTF_8),
+                json.getBytes(StandardCharsets.UTF_8)));
+        producer.flush();
+    }
+
+    /** Sends to one partition of {@code prompts}, as {@code kcat -p} does. */
+    void sendTo(int partition, String id, String json) {
+        producer.send(new ProducerRecord<>(topics.prompts(), partition, id.getBytes(StandardCharsets.UTF_8),
                 json.getBytes(StandardCharsets.UTF_8)));
         producer.flush();
     }
@@ -80,7 +87,7 @@ final class CompletionClient implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
             JsonNode node = JSON.readTree(record.value());
             String id = node.get("id").asString();
-            Map<String, List<JsonNode>> into = record.topic().equals(topics.completionResults()) ? results : stream;
+            Map<String, List<JsonNode>> into = record.topic().equals(topics.results()) ? results : stream;
             into.computeIfAbsent(id, k -> new ArrayList<>()).add(node);
         }
     }

@@ -38,17 +38,17 @@ class DeadLetterEndToEndTest {
 
     @Test
     void malformedJson() {
-        client.send(stack.topics().prompts(), "malformed", "{\"id\": \"malformed\", \"prompt\": "
+        client.send(stack.topics().layerPrompts(), "malformed", "{\"id\": \"malformed\", \"prompt\": "
                 .getBytes(StandardCharsets.UTF_8));
-        assertDeadLetter("malformed", stack.topics().prompts());
+        assertDeadLetter("malformed", stack.topics().layerPrompts());
         assertNextPromptCompletes();
     }
 
     @Test
     void emptyPrompt() {
-        client.send(stack.topics().prompts(), "empty", "{\"id\": \"empty\", \"prompt\": \"\"}"
+        client.send(stack.topics().layerPrompts(), "empty", "{\"id\": \"empty\", \"prompt\": \"\"}"
                 .getBytes(StandardCharsets.UTF_8));
-        assertDeadLetter("empty", stack.topics().prompts());
+        assertDeadLetter("empty", stack.topics().layerPrompts());
         assertNextPromptCompletes();
     }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A gateway that dies after it took prompts but before it committed their offsets leaves them to its
  * successor, which takes them again. Here the gateway is stopped and its group's offset on a partition of
- * {@code prompts} is put back to a prompt that already has its result, as a crash before the commit leaves
+ * {@code layer-prompts} is put back to a prompt that already has its result, as a crash before the commit leaves
  * it; the gateway started again takes that prompt a second time, and no second result may come of it.
  */
 @ExtendWith(SharedStack.class)
@@ -32,7 +32,7 @@ class GatewayRetakeEndToEndTest {
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
             String group = stack.topics().prefix() + "gateway-prompts";
             String taken = "retaken-" + UUID.randomUUID();
-            TopicPartition partition = new TopicPartition(stack.topics().prompts(), 0);
+            TopicPartition partition = new TopicPartition(stack.topics().layerPrompts(), 0);
             client.send(new ProducerRecord<>(partition.topic(), partition.partition(), taken,
                     PipelineClient.prompt(taken, PolicyEndToEndTest.PROMPT)));
             long offset = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get()

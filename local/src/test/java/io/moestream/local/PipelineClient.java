@@ -55,7 +55,7 @@ final class PipelineClient implements AutoCloseable {
         this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
                 ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new ByteArraySerializer());
         this.tokens = new TopicTap(stack, topics.tokens());
-        this.results = new TopicTap(stack, topics.results());
+        this.results = new TopicTap(stack, topics.layerResults());
         this.deadLetters = new TopicTap(stack, topics.deadLetter());
     }
 
@@ -80,7 +80,7 @@ final class PipelineClient implements AutoCloseable {
     }
 
     void sendPrompt(String id, String text) {
-        send(topics.prompts(), id, prompt(id, text));
+        send(topics.layerPrompts(), id, prompt(id, text));
     }
 
     /** Replaces the router's live routing options (the latest control record wins). */

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A prompt through the {@code prompts} topic and one through REST under every policy of the spec,
+ * A prompt through the {@code layer-prompts} topic and one through REST under every policy of the spec,
  * switched live through the {@code control} topic, each result equal to the in-process layer's.
  */
 @ExtendWith(SharedStack.class)

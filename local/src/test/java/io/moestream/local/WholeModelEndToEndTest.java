@@ -37,7 +37,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Whole models through Kafka: a real broker, two expert services hosting every MoE layer, two dense workers,
- * requests written to {@code completions} as any Kafka client writes them. Each family the engine supports,
+ * requests written to {@code prompts} as any Kafka client writes them. Each family the engine supports,
  * under at least two policies, with F32, F16 and BF16 on the wire: the results must equal the in-process
  * engine's ({@code ./moe generate}, {@code ./moe score}) with the same routing steps, the expert rows rounded
  * to the wire type both ways, within 1e-4 in log-probability and token for token.

@@ -64,7 +64,8 @@ class RoutingSettingsTest {
         assertThat(topics.expert(3)).isEqualTo("test.expert.3");
         assertThat(topics.expert(-2)).isEqualTo("test.expert.shared-1");
         assertThat(topics.all(new TopicLayout(2, 4, 1, 1))).hasSize(4 + 1 + 7 + 4 + 1 + 4);
-        assertThat(topics.all(new TopicLayout(2, 4, 1, 1))).extracting(t -> t.name()).contains("test.completions",
-                "test.layer-outputs", "test.completion-stream", "test.completion-results");
+        assertThat(topics.all(new TopicLayout(2, 4, 1, 1))).extracting(t -> t.name()).contains("test.prompts",
+                "test.layer-outputs", "test.completion-stream", "test.results", "test.layer-prompts",
+                "test.layer-results");
     }
 }

@@ -120,7 +120,7 @@ class RouterConfiguration {
     }
 
     /**
-     * The dense workers, one per source rank, serving whole models from {@code completions} under the live
+     * The dense workers, one per source rank, serving whole models from {@code prompts} under the live
      * routing (docs/PIPELINE.md, "Whole models"). Created after the topics exist; {@code moe.router.dense-workers=false}
      * leaves them out, for a checkpoint that holds MoE layers only.
      */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -49,10 +50,41 @@ final class Completion {
         return request;
     }
 
-    /** The batch request: the prompt, its sampling, stream 0 of its seed, and EOS as stop tokens. */
+    /**
+     * The batch request: the prompt, its sampling, stream 0 of its seed, and EOS as stop tokens; after
+     * {@link #restore}, the prompt and the tokens already streamed, going on from there.
+     */
     ContinuousBatch.Request batchRequest(Set<Integer> eos) {
-        return new ContinuousBatch.Request(request.prompt(), request.sampling(), 0, request.maxTokens(), eos,
-                Math.max(0, request.logprobs()), request.echo() && request.logprobs() >= 0);
+        ContinuousBatch.Request fresh = new ContinuousBatch.Request(request.prompt(), request.sampling(), 0,
+                request.maxTokens(), eos, Math.max(0, request.logprobs()), request.echo() && request.logprobs() >= 0);
+        return tokens.isEmpty() ? fresh : fresh.resume(tokens.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * Takes back the tokens an earlier owner of the request streamed (its stream records, in index order),
+     * so that this one streams only the tokens after them; the completion is finished when the last carried
+     * a {@code finish_reason}.
+     */
+    void restore(List<JsonNode> streamed) {
+        for (JsonNode record : streamed) {
+            int token = record.get("token").asInt();
+            tokens.add(token);
+            logprobs.add(record.get("logprob").asDouble());
+            List<TopToken> position = new ArrayList<>();
+            for (JsonNode t : record.path("top_logprobs")) {
+                position.add(new TopToken(t.get("token").asInt(), t.get("logprob").asDouble()));
+            }
+            top.add(position);
+            generatedText.append(text == null ? "" : text.push(token));
+            if (record.hasNonNull("finish_reason")) {
+                finish = Generation.FinishReason.fromApiName(record.get("finish_reason").asString());
+                generatedText.append(text == null ? "" : text.finish());
+                int stopAt = stopIndex();
+                if (stopAt >= 0) {
+                    generatedText.setLength(stopAt);
+                }
+            }
+        }
     }
 
     /**
@@ -134,6 +166,11 @@ final class Completion {
         node.put("token", token);
         node.put("text", added);
         node.put("logprob", logprob);
+        if (request.logprobs() > 0) {
+            // Ids, not texts as in the result: what a worker that takes the request over restores.
+            ArrayNode tops = node.putArray("top_logprobs");
+            top.get(top.size() - 1).forEach(t -> tops.addObject().put("token", t.token()).put("logprob", t.logprob()));
+        }
         if (finish != null) {
             node.put("finish_reason", finish.apiName());
         }

@@ -9,7 +9,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One completion request, as {@code completions} carries it and the OpenAI completions API names its
+ * One completion request, as {@code prompts} carries it and the OpenAI completions API names its
  * fields: {@code {"id", "prompt" | "tokens", "max_tokens", "temperature", "top_p", "seed", "stop",
  * "logprobs", "echo"}}. Absent fields take the API's defaults (16 tokens, temperature 1, top-p 1),
  * except the seed, 0, so that a request without one is still reproducible.

@@ -11,6 +11,7 @@ import io.moestream.text.ModelTokenizer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -89,8 +90,8 @@ public final class DenseWorkerPool implements AutoCloseable {
     }
 
     /**
-     * Waits until every worker has partitions of {@code completions}: before, a worker that joins the group
-     * later takes partitions from another, whose requests in flight are then computed twice.
+     * Waits until every worker has partitions of {@code prompts}: before, a worker that joins the group
+     * later takes partitions from another, whose requests in flight it then computes again from their tokens.
      *
      * @return false when one had none by then
      */
@@ -102,6 +103,11 @@ public final class DenseWorkerPool implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** The worker serving partition {@code partition} of {@code prompts}, if one does. */
+    public Optional<DenseWorker> servingPartition(int partition) {
+        return workers.stream().filter(w -> w.serves(partition)).findFirst();
     }
 
     @Override
