@@ -88,6 +88,11 @@ public final class ChaosCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).", defaultValue = "20")
     double fuzzRate;
 
+    @Option(names = "--whole-model-rate", paramLabel = "N", description = "Whole-model requests per second to the "
+            + "dense workers (moe.prompts, " + Harness.WHOLE_MODEL_TOKENS + " tokens each), decoding while the faults "
+            + "hit; 0 sends none (default ${DEFAULT-VALUE}).", defaultValue = "1")
+    double wholeModelRate;
+
     @Option(names = "--time-limit-minutes", paramLabel = "M", description = "Give up after this long (default: 15 for "
             + "the short form, 45 for the full matrix).")
     Integer timeLimitMinutes;
@@ -100,7 +105,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 out.toAbsolutePath(), portBase, seed, Duration.ofSeconds(stopSeconds),
                 Duration.ofSeconds(warmUpSeconds), Duration.ofSeconds(baselineSeconds),
                 Duration.ofSeconds(settleSeconds), Duration.ofSeconds(downSeconds), Duration.ofSeconds(fuzzSeconds),
-                fuzzRate));
+                fuzzRate, wholeModelRate));
         // Whatever ends this JVM (the time limit, Ctrl-C, SIGTERM from the script's trap), no child outlives it.
         Thread cleanup = new Thread(() -> {
             harness.close();

@@ -22,22 +22,31 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One run: deploy, warm up, send prompts at a steady rate while the faults of the matrix hit one after
  * the other (each once the pipeline is healthy and has made progress again after the last), wait until
- * the pipeline is quiet, then check the invariants from the topics and report.
+ * the pipeline is quiet, then check the invariants from the topics and report. Beside the single-layer
+ * pipeline's prompts, whole-model requests go to the dense workers, so that decode is in flight during
+ * every fault.
  */
 final class Harness implements AutoCloseable {
 
     /** How the run is shaped; see {@link ChaosCommand} for each. */
     record Options(boolean full, double promptsPerSecond, Path repository, Path work, Path out, int portBase,
                    long seed, Duration stopFor, Duration warmUp, Duration baseline, Duration settle,
-                   Duration downFor, Duration fuzzFor, double fuzzRate) {
+                   Duration downFor, Duration fuzzFor, double fuzzRate, double wholeModelRate) {
     }
 
     static final String WARM_UP_PREFIX = "chaos-warm-up-";
     static final String ID_PREFIX = "chaos-";
+    static final String WHOLE_MODEL_PREFIX = "chaos-whole-";
+    /** Each whole-model request's token budget: enough decode steps that faults land mid-sequence. */
+    static final int WHOLE_MODEL_TOKENS = 8;
+    private static final Map<String, Object> LAYER_REQUEST = Map.of("returnOutputs", true);
+    private static final Map<String, Object> WHOLE_MODEL_REQUEST = Map.of("max_tokens", WHOLE_MODEL_TOKENS,
+            "temperature", 0);
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
@@ -46,12 +55,15 @@ final class Harness implements AutoCloseable {
     private static final Duration TRANSACTIONS_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration QUIET = Duration.ofSeconds(5);
     private static final int LOG_TAIL_BYTES = 4 << 20;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Options options;
     private final long begin = System.nanoTime();
     private Deployment deployment;
     private ResultLog results;
     private PromptLoad load;
+    private ResultLog wholeModelResults;
+    private PromptLoad wholeModelLoad;
 
     Harness(Options options) {
         this.options = options;
@@ -65,14 +77,19 @@ final class Harness implements AutoCloseable {
         deployment.start(START_TIMEOUT);
         String bootstrap = deployment.cluster().bootstrapServers();
         Topics topics = deployment.settings().topics();
-        results = new ResultLog(bootstrap, topics.layerResults(), topics.deadLetter());
-        Duration warmUp = warmUp(bootstrap, topics.layerPrompts());
+        results = ResultLog.layer(bootstrap, topics);
+        Duration warmUp = warmUp(bootstrap, topics.layerPrompts(), results, LAYER_REQUEST);
+        if (wholeModels()) {
+            wholeModelResults = ResultLog.wholeModel(bootstrap, topics);
+            Duration decoding = warmUp(bootstrap, topics.prompts(), wholeModelResults, WHOLE_MODEL_REQUEST);
+            log(String.format("the first whole-model request came back ok %.1f s later", decoding.toMillis() / 1000.0));
+        }
         log(String.format("deployed; the first prompt came back ok after %.1f s; warming up at the full rate for %d s",
                 warmUp.toMillis() / 1000.0, options.warmUp().toSeconds()));
         // The first seconds of traffic find cold JITs and consumers still settling: not what the faults are measured
         // against. Warm-up prompts are sent, answered and checked for nothing.
         try (PromptLoad warming = new PromptLoad(bootstrap, topics.layerPrompts(), WARM_UP_PREFIX,
-                options.promptsPerSecond())) {
+                options.promptsPerSecond(), LAYER_REQUEST)) {
             warming.start();
             Sleep.of(options.warmUp());
         }
@@ -80,8 +97,13 @@ final class Harness implements AutoCloseable {
         List<Fault> plan = plan();
         FaultInjector injector = new FaultInjector(deployment, options.seed(), options.stopFor(), READY_TIMEOUT,
                 this::log);
-        load = new PromptLoad(bootstrap, topics.layerPrompts(), ID_PREFIX, options.promptsPerSecond());
+        load = new PromptLoad(bootstrap, topics.layerPrompts(), ID_PREFIX, options.promptsPerSecond(), LAYER_REQUEST);
         load.start();
+        if (wholeModels()) {
+            wholeModelLoad = new PromptLoad(bootstrap, topics.prompts(), WHOLE_MODEL_PREFIX, options.wholeModelRate(),
+                    WHOLE_MODEL_REQUEST);
+            wholeModelLoad.start();
+        }
         long baselineStart = System.nanoTime();
         log(String.format("sending %.0f prompts/s; baseline for %d s, then %d faults", options.promptsPerSecond(),
                 options.baseline().toSeconds(), plan.size()));
@@ -113,6 +135,11 @@ final class Harness implements AutoCloseable {
             }
         }
         load.stop();
+        if (wholeModels()) {
+            wholeModelLoad.stop();
+            log(wholeModelLoad.accepted().size() + " whole-model requests accepted by Kafka, "
+                    + wholeModelLoad.refused().size() + " refused");
+        }
         long loadStop = load.lastSendNanos();
         log(load.accepted().size() + " prompts accepted by Kafka, " + load.refused().size()
                 + " refused; waiting until quiet");
@@ -130,10 +157,15 @@ final class Harness implements AutoCloseable {
         OutputCheck.Figures outputs = OutputCheck.check(deployment.settings(), figures.okResults(), batches);
         Map<String, Long> openAtEnd = new LinkedHashMap<>();
         open.forEach((p, gap) -> openAtEnd.put(p.toString(), gap));
+        Verdict.WholeModelRun wholeModel = wholeModels() ? wholeModelRun(outcomes, loadStop) : null;
         Verdict verdict = new Verdict(figures, outputs, openAtEnd, deployment.cluster().underReplicatedTopics(),
-                plan.size(), stopped, fuzzFigures);
+                plan.size(), stopped, fuzzFigures, wholeModel);
+        Map<String, String> facts = facts(figures, quiet, loadStop);
+        if (wholeModel != null) {
+            facts.put("whole models", wholeModelFacts(wholeModel));
+        }
         Report report = new Report("moe-stream chaos harness, " + (options.full() ? "full matrix" : "short form"),
-                figures, outputs, verdict, facts(figures, quiet, loadStop), fuzzFigures);
+                figures, outputs, verdict, facts, fuzzFigures);
         write(report);
         return verdict.outcome();
     }
@@ -195,22 +227,43 @@ final class Harness implements AutoCloseable {
      * Like local mode's warm-up: a started service has not yet joined its groups, so ready means a
      * prompt came back ok. One is sent every few seconds until one does.
      */
-    private Duration warmUp(String bootstrap, String promptsTopic) {
+    private Duration warmUp(String bootstrap, String promptsTopic, ResultLog answers, Map<String, Object> fields) {
         long start = System.nanoTime();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new StringSerializer())) {
             KafkaCluster.await(() -> {
-                if (results.results().stream().anyMatch(r -> r.ok() && r.id().startsWith(WARM_UP_PREFIX))) {
+                if (answers.results().stream().anyMatch(r -> r.ok() && r.id().startsWith(WARM_UP_PREFIX))) {
                     return true;
                 }
                 String id = WARM_UP_PREFIX + "first-" + UUID.randomUUID();
-                producer.send(new ProducerRecord<>(promptsTopic, id,
-                        "{\"id\": \"" + id + "\", \"prompt\": \"warm up\"}"));
+                Map<String, Object> request = new LinkedHashMap<>(fields);
+                request.put("id", id);
+                request.put("prompt", "warm up");
+                producer.send(new ProducerRecord<>(promptsTopic, id, JSON.writeValueAsString(request)));
                 Sleep.of(Duration.ofSeconds(3));
                 return false;
-            }, WARM_UP_TIMEOUT, "a warm-up prompt to come back ok");
+            }, WARM_UP_TIMEOUT, "a warm-up prompt to " + promptsTopic + " to come back ok");
         }
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    private boolean wholeModels() {
+        return options.wholeModelRate() > 0;
+    }
+
+    private Verdict.WholeModelRun wholeModelRun(List<FaultInjector.Outcome> outcomes, long loadStop) {
+        Map<String, Long> sent = wholeModelLoad.accepted();
+        List<ResultLog.Arrival> arrived = wholeModelResults.results();
+        return new Verdict.WholeModelRun(new RunFigures(sent, arrived, outcomes, loadStop),
+                StreamCheck.check(arrived, wholeModelResults.streamed(), sent.keySet()));
+    }
+
+    private String wholeModelFacts(Verdict.WholeModelRun run) {
+        RunFigures.Counts total = run.figures().total();
+        return String.format("%.1f requests/s of %d tokens to the dense workers: %d accepted, %d ok, %d error, %d lost,"
+                        + " %d duplicated; %d streams checked", options.wholeModelRate(), WHOLE_MODEL_TOKENS,
+                total.requests(), total.ok(), total.error(), total.lost(), run.figures().duplicated().size(),
+                run.streams().checked());
     }
 
     /** Before the next fault: every service still meant to run is ready, and every partition fully replicated. */
@@ -249,10 +302,15 @@ final class Harness implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - until);
     }
 
-    /** Whether every prompt accepted until {@code sentUntil} has a result. */
+    /** Whether every prompt accepted until {@code sentUntil} has a result, whole-model requests included. */
     private boolean answered(long sentUntil) {
-        Set<String> arrived = results.results().stream().map(ResultLog.Arrival::id).collect(Collectors.toSet());
-        return load.accepted().entrySet().stream()
+        return answered(load, results, sentUntil) && (!wholeModels() || answered(wholeModelLoad, wholeModelResults,
+                sentUntil));
+    }
+
+    private static boolean answered(PromptLoad prompts, ResultLog answers, long sentUntil) {
+        Set<String> arrived = answers.results().stream().map(ResultLog.Arrival::id).collect(Collectors.toSet());
+        return prompts.accepted().entrySet().stream()
                 .allMatch(prompt -> prompt.getValue() > sentUntil || arrived.contains(prompt.getKey()));
     }
 
@@ -350,11 +408,14 @@ final class Harness implements AutoCloseable {
     /** Stops everything, keeps the tail of every process's log under the output folder. */
     @Override
     public void close() {
-        if (load != null) {
-            load.close();
-        }
-        if (results != null) {
-            results.close();
+        for (AutoCloseable part : new AutoCloseable[] {load, results, wholeModelLoad, wholeModelResults}) {
+            if (part != null) {
+                try {
+                    part.close();
+                } catch (Exception e) {
+                    System.err.println("could not close " + part + ": " + e.getMessage());
+                }
+            }
         }
         if (deployment != null) {
             deployment.close();

@@ -3,6 +3,7 @@ package io.moestream.chaos;
 import io.moestream.text.Corpus;
 import io.moestream.text.Prompt;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,10 +15,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Prompts with unique ids ({@code chaos-000001}, ...) written to {@code layer-prompts} at a steady rate on
- * a thread of their own, as the README's users write them (key = id, {@code returnOutputs} so that
- * outputs can be checked). The texts cycle through the bundled corpus. A prompt counts as accepted
- * once Kafka acknowledged it (acks=all, idempotent): from then on the pipeline owes it a result.
+ * Prompts with unique ids ({@code chaos-000001}, ...) written to a prompts topic at a steady rate on a
+ * thread of their own, as the README's users write them (key = id, {@code {"id", "prompt"}} and the
+ * request's other fields: {@code returnOutputs} on {@code layer-prompts} so that outputs can be checked,
+ * a token budget on the whole models' {@code prompts}). The texts cycle through the bundled corpus. A
+ * prompt counts as accepted once Kafka acknowledged it (acks=all, idempotent): from then on the pipeline
+ * owes it a result.
  */
 final class PromptLoad implements AutoCloseable {
 
@@ -26,6 +29,7 @@ final class PromptLoad implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
     private final String topic;
     private final String idPrefix;
+    private final Map<String, Object> fields;
     private final long periodNanos;
     private final List<Prompt> texts = Corpus.bundled().prompts();
     /** Accepted prompts: id to the time it was handed to the producer (System.nanoTime). */
@@ -36,13 +40,18 @@ final class PromptLoad implements AutoCloseable {
     private volatile long lastSendNanos;
     private Thread thread;
 
-    /** @param idPrefix the ids are this and a number: {@code chaos-} for the measured prompts */
-    PromptLoad(String bootstrapServers, String topic, String idPrefix, double promptsPerSecond) {
+    /**
+     * @param idPrefix the ids are this and a number: {@code chaos-} for the measured prompts
+     * @param fields the request's fields besides its id and prompt
+     */
+    PromptLoad(String bootstrapServers, String topic, String idPrefix, double promptsPerSecond,
+               Map<String, Object> fields) {
         if (!(promptsPerSecond > 0)) {
             throw new IllegalArgumentException("the prompt rate must be positive, got " + promptsPerSecond);
         }
         this.topic = topic;
         this.idPrefix = idPrefix;
+        this.fields = Map.copyOf(fields);
         this.periodNanos = (long) (1e9 / promptsPerSecond);
         this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -61,8 +70,10 @@ final class PromptLoad implements AutoCloseable {
         while (running) {
             int n = sent.incrementAndGet();
             String id = idPrefix + String.format("%06d", n);
-            String value = JSON.writeValueAsString(Map.of("id", id, "prompt", texts.get((n - 1) % texts.size()).text(),
-                    "returnOutputs", true));
+            Map<String, Object> request = new LinkedHashMap<>(fields);
+            request.put("id", id);
+            request.put("prompt", texts.get((n - 1) % texts.size()).text());
+            String value = JSON.writeValueAsString(request);
             long at = System.nanoTime();
             lastSendNanos = at;
             producer.send(new ProducerRecord<>(topic, id, value), (metadata, e) -> {

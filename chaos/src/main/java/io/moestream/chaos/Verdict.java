@@ -40,9 +40,11 @@ final class Verdict {
      * @param planned faults in the matrix
      * @param stopped the fault at which the matrix stopped and why (a replacement never ready), or null
      * @param fuzz the fuzz phase's figures, or null when it was skipped
+     * @param wholeModel the whole models' requests decoded during the faults, or null when none were sent
      */
     Verdict(RunFigures figures, OutputCheck.Figures outputs, Map<String, Long> openAtEnd,
-            Map<String, Integer> underReplicatedTopics, int planned, String stopped, FuzzFigures fuzz) {
+            Map<String, Integer> underReplicatedTopics, int planned, String stopped, FuzzFigures fuzz,
+            WholeModelRun wholeModel) {
         invariant("every fault of the matrix carried out", stopped == null, figures.faults().size() + " of "
                 + planned + (stopped == null ? "" : "; stopped at " + stopped));
         RunFigures.Counts baseline = figures.baseline();
@@ -93,6 +95,32 @@ final class Verdict {
         if (fuzz != null) {
             fuzzGoals(fuzz);
         }
+        if (wholeModel != null) {
+            wholeModelChecks(wholeModel);
+        }
+    }
+
+    /** Whole-model requests sent during the faults, and their streams checked against their results. */
+    record WholeModelRun(RunFigures figures, StreamCheck.Figures streams) {
+    }
+
+    /** Issue #11: the same invariants and ok goal for whole models, with decode in flight during the faults. */
+    private void wholeModelChecks(WholeModelRun run) {
+        List<String> lost = run.figures().lost();
+        invariant("whole models: every accepted request has a result", lost.isEmpty(), lost.size() + " lost"
+                + examples(lost));
+        Map<String, Integer> duplicated = run.figures().duplicated();
+        invariant("whole models: one result per request", duplicated.isEmpty(), duplicated.size()
+                + " with more than one" + examples(duplicated.keySet().stream().toList()));
+        StreamCheck.Figures streams = run.streams();
+        invariant("whole models: each token streamed once, as in the result",
+                streams.repeated().isEmpty() && streams.differing().isEmpty(), streams.checked() + " checked, "
+                        + streams.repeated().size() + " streamed an index twice" + examples(streams.repeated()) + ", "
+                        + streams.differing().size() + " differ from their result" + examples(streams.differing()));
+        RunFigures.Counts restarted = run.figures().restartedOnly();
+        goal(String.format("whole models: at least %.1f%% ok while faults are restarts", OK_GOAL * 100),
+                restarted.okShare() >= OK_GOAL, String.format("%.2f%% of %d", restarted.okShare() * 100,
+                        restarted.requests()));
     }
 
     /** The faults of one kind (ranks down for good, or those restarted) whose progress came later than {@code goal}. */

@@ -63,7 +63,7 @@ class FuzzEndToEndTest {
         FuzzCorpus corpus = FuzzCorpus.forModel(topics, stack.settings().modelDir(), MAX_PROMPT_TOKENS, 7);
         FuzzLedger ledger = new FuzzLedger();
         List<String> good = new ArrayList<>();
-        try (ResultLog log = new ResultLog(stack.bootstrapServers(), topics.layerResults(), topics.deadLetter());
+        try (ResultLog log = ResultLog.layer(stack.bootstrapServers(), topics);
              FuzzSender sender = new FuzzSender(stack.bootstrapServers(), ledger);
              KafkaProducer<String, String> prompts = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),

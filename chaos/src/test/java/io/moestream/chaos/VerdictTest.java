@@ -40,9 +40,63 @@ class VerdictTest {
     }
 
     private Verdict verdict(FaultInjector.Outcome kill) {
+        return verdict(kill, null);
+    }
+
+    private Verdict verdict(FaultInjector.Outcome kill, Verdict.WholeModelRun wholeModel) {
         RunFigures figures = new RunFigures(sent, results, List.of(kill), 60 * S);
         OutputCheck.Figures outputs = new OutputCheck.Figures(figures.okResults().size(), Map.of(), List.of(), 1e-4);
-        return new Verdict(figures, outputs, Map.of(), Map.of(), 1, null, null);
+        return new Verdict(figures, outputs, Map.of(), Map.of(), 1, null, null, wholeModel);
+    }
+
+    private static FaultInjector.Outcome routerKill() {
+        return new FaultInjector.Outcome(new Fault(Fault.Action.KILL, "router"), "router", 10 * S, null, 0, true,
+                12 * S, Duration.ofSeconds(1), "");
+    }
+
+    private static ResultLog.Arrival wholeModelResult(String id, String tokens) {
+        return new ResultLog.Arrival(id, "ok", "", ("{\"id\": \"" + id + "\", \"status\": \"ok\", \"tokens\": "
+                + tokens + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8), 14 * S);
+    }
+
+    /** A request decoded across the router's kill: its stream against its result, its one result, its arrival. */
+    private Verdict wholeModelAcrossTheKill(List<ResultLog.Streamed> streamed, List<ResultLog.Arrival> answers) {
+        ok("baseline", 1, 2);
+        ok("after", 11, 14);
+        Map<String, Long> wholeSent = Map.of("w1", 9 * S);
+        return verdict(routerKill(), new Verdict.WholeModelRun(new RunFigures(wholeSent, answers, List.of(routerKill()),
+                60 * S), StreamCheck.check(answers, streamed, wholeSent.keySet())));
+    }
+
+    @Test
+    void aWholeModelRequestStreamedOnceAndAnsweredOncePasses() {
+        Verdict verdict = wholeModelAcrossTheKill(List.of(new ResultLog.Streamed("w1", 0, 7),
+                new ResultLog.Streamed("w1", 1, 9)), List.of(wholeModelResult("w1", "[7, 9]")));
+
+        assertThat(verdict.outcome()).as(verdict.checks().toString()).isEqualTo(Verdict.Outcome.PASSED);
+        assertThat(verdict.checks()).extracting(Verdict.Check::name)
+                .contains("whole models: each token streamed once, as in the result");
+    }
+
+    @Test
+    void aTokenStreamedAgainAfterATakeoverBreaksAnInvariant() {
+        Verdict verdict = wholeModelAcrossTheKill(List.of(new ResultLog.Streamed("w1", 0, 7),
+                new ResultLog.Streamed("w1", 0, 7), new ResultLog.Streamed("w1", 1, 9)),
+                List.of(wholeModelResult("w1", "[7, 9]")));
+
+        assertThat(verdict.outcome()).isEqualTo(Verdict.Outcome.INVARIANT_BROKEN);
+        assertThat(verdict.checks()).filteredOn(c -> !c.passed()).extracting(Verdict.Check::name)
+                .containsExactly("whole models: each token streamed once, as in the result");
+    }
+
+    @Test
+    void aWholeModelRequestAnsweredTwiceOrWhoseStreamDiffersBreaksInvariants() {
+        Verdict verdict = wholeModelAcrossTheKill(List.of(new ResultLog.Streamed("w1", 0, 7)),
+                List.of(wholeModelResult("w1", "[7, 9]"), wholeModelResult("w1", "[7, 9]")));
+
+        assertThat(verdict.checks()).filteredOn(c -> !c.passed()).extracting(Verdict.Check::name)
+                .containsExactly("whole models: one result per request",
+                        "whole models: each token streamed once, as in the result");
     }
 
     @Test
