@@ -83,7 +83,7 @@ public final class DecoderModel {
                 add(x, ffn);
             } else {
                 LayerOutput out = block.forward(normed, tokens, sourceRank);
-                routings.add(new LayerRouting(layer.index(), out.routing()));
+                routings.add(new LayerRouting(layer.index(), out.routing(), out.avoided()));
                 add(x, out.output());
             }
         }

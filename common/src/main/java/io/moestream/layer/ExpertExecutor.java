@@ -17,6 +17,14 @@ public interface ExpertExecutor {
      */
     float[][] compute(int layer, float[] x, int hidden, List<ExpertCall> calls);
 
+    /**
+     * The routed experts this executor cannot reach now, ascending: the layer routes without them, as long
+     * as top-k others are left. None for experts in this process.
+     */
+    default int[] unavailable() {
+        return new int[0];
+    }
+
     /** Gathers the rows {@code tokens} of {@code x} into one {@code [tokens.length][hidden]} batch. */
     static float[] gather(float[] x, int hidden, int[] tokens) {
         float[] batch = new float[tokens.length * hidden];

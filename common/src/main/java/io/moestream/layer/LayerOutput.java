@@ -1,5 +1,6 @@
 package io.moestream.layer;
 
+import io.moestream.routing.AvoidedExperts;
 import io.moestream.routing.RoutingResult;
 
 /**
@@ -7,6 +8,7 @@ import io.moestream.routing.RoutingResult;
  *
  * @param output {@code [tokens][hidden]} row-major; a token with no kept slot gets only the shared
  *        experts' contribution (zero without them); the residual outside the layer carries it
+ * @param avoided the experts the step was routed without ({@link ExpertExecutor#unavailable}), and what it cost
  */
-public record LayerOutput(float[] output, RoutingResult routing) {
+public record LayerOutput(float[] output, RoutingResult routing, AvoidedExperts avoided) {
 }

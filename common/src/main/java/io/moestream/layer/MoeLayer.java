@@ -2,6 +2,7 @@ package io.moestream.layer;
 
 import io.moestream.expert.ExpertKernel;
 import io.moestream.routing.ExpertDispatch;
+import io.moestream.routing.AvoidedExperts;
 import io.moestream.routing.Router;
 import io.moestream.routing.RoutingResult;
 import java.util.ArrayList;
@@ -79,7 +80,13 @@ public final class MoeLayer {
      */
     public LayerOutput forward(float[] x, int tokens, int sourceRank) {
         checkInput(x, tokens);
-        RoutingResult routing = router.route(gate.logits(x, tokens), sourceRank);
+        double[][] logits = gate.logits(x, tokens);
+        int[] unavailable = experts.unavailable();
+        int topK = router.config().topK();
+        AvoidedExperts avoided = AvoidedExperts.possible(gate.experts(), unavailable, topK)
+                ? AvoidedExperts.of(logits, unavailable, topK) : AvoidedExperts.NONE;
+        RoutingResult routing = router.route(avoided.isEmpty() ? logits : AvoidedExperts.masked(logits, unavailable),
+                sourceRank);
         ExpertDispatch dispatch = routing.dispatch();
         List<ExpertCall> calls = new ArrayList<>();
         List<double[]> weights = new ArrayList<>();
@@ -109,7 +116,7 @@ public final class MoeLayer {
                 Combine.addScaled(out, rows[i] * hidden, outputs[c], i * hidden, hidden, w[i]);
             }
         }
-        return new LayerOutput(out, routing);
+        return new LayerOutput(out, routing, avoided);
     }
 
     private double[] scaled(double[] weights) {

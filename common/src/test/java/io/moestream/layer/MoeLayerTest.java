@@ -8,6 +8,8 @@ import io.moestream.routing.Router;
 import io.moestream.routing.RoutingConfig;
 import io.moestream.routing.Slot;
 import io.moestream.routing.SlotKind;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -113,6 +115,72 @@ class MoeLayerTest {
         withNaN[2 * HIDDEN + 3] = Float.NaN;
         assertThatThrownBy(() -> layer.forward(withNaN, TOKENS, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token 2, dimension 3 is NaN");
+    }
+
+    /**
+     * Experts without a live consumer get no slot: the token's other experts take them, and each token's moved
+     * slots are those of its top-k by the raw gate scores (computed here) that were unavailable.
+     */
+    @Test
+    void unavailableExpertsAreRoutedAroundAndTheirSlotsCounted() {
+        int[] down = {1};
+        List<Integer> called = new ArrayList<>();
+        LocalExperts local = new LocalExperts(Map.of(0, new LocalExperts.LayerKernels(new JavaExpertKernel(experts), null)));
+        ExpertExecutor executor = new ExpertExecutor() {
+            @Override
+            public float[][] compute(int layer, float[] states, int hidden, List<ExpertCall> calls) {
+                calls.forEach(c -> called.add(c.expert()));
+                return local.compute(layer, states, hidden, calls);
+            }
+
+            @Override
+            public int[] unavailable() {
+                return down;
+            }
+        };
+        Router router = new Router(RoutingConfig.builder(Policy.DROPLESS, 2).build(), Placement.contiguous(EXPERTS, 2));
+        MoeLayer layer = new MoeLayer(0, HIDDEN, new GateProjection(HIDDEN, EXPERTS, gate), router, executor, null, 1.0);
+
+        LayerOutput result = layer.forward(x, TOKENS, 0);
+
+        assertThat(called).isNotEmpty().doesNotContain(1);
+        int movedTokens = 0;
+        for (int t = 0; t < TOKENS; t++) {
+            assertThat(result.routing().kept(t)).extracting(Slot::expert).doesNotContain(1).hasSize(2);
+            double[] scores = new double[EXPERTS];
+            for (int e = 0; e < EXPERTS; e++) {
+                for (int i = 0; i < HIDDEN; i++) {
+                    scores[e] += gate[e * HIDDEN + i] * x[t * HIDDEN + i];
+                }
+            }
+            long above = java.util.stream.IntStream.range(0, EXPERTS).filter(e -> scores[e] > scores[1]).count();
+            int expected = above < 2 ? 1 : 0;
+            assertThat(result.avoided().movedSlots()[t]).as("token %d", t).isEqualTo(expected);
+            movedTokens += expected;
+        }
+        assertThat(result.avoided().experts()).containsExactly(1);
+        assertThat(movedTokens).as("tokens whose top-2 held expert 1").isPositive();
+    }
+
+    @Test
+    void withFewerThanTopKExpertsLeftNoneIsAvoided() {
+        LocalExperts local = new LocalExperts(Map.of(0, new LocalExperts.LayerKernels(new JavaExpertKernel(experts), null)));
+        ExpertExecutor mostlyDown = new ExpertExecutor() {
+            @Override
+            public float[][] compute(int layer, float[] states, int hidden, List<ExpertCall> calls) {
+                return local.compute(layer, states, hidden, calls);
+            }
+
+            @Override
+            public int[] unavailable() {
+                return new int[] {0, 1, 2};
+            }
+        };
+        Router router = new Router(RoutingConfig.builder(Policy.DROPLESS, 2).build(), Placement.contiguous(EXPERTS, 2));
+        LayerOutput result = new MoeLayer(0, HIDDEN, new GateProjection(HIDDEN, EXPERTS, gate), router, mostlyDown, null,
+                1.0).forward(x, TOKENS, 0);
+        assertThat(result.avoided().isEmpty()).isTrue();
+        assertThat(result.routing().kept(0)).hasSize(2);
     }
 
     private MoeLayer layer(RoutingConfig config, SharedExperts shared, JavaExpertKernel sharedKernel) {

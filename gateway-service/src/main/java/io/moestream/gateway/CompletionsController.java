@@ -162,7 +162,7 @@ class CompletionsController {
 
     /** The whole answer from the worker's result. */
     private ResponseEntity<?> answer(JsonNode result) {
-        if (!"ok".equals(result.path("status").asString())) {
+        if (failed(result)) {
             return error(HttpStatus.BAD_REQUEST, result.path("error").asString());
         }
         ObjectNode body = chunk(result.get("id").asString(), result.get("text").asString(), result.get("logprobs"),
@@ -176,7 +176,7 @@ class CompletionsController {
     private Flux<ServerSentEvent<String>> sse(String id, Flux<JsonNode> events, boolean logprobs) {
         return events.map(event -> {
             if (event.has("status")) {
-                if (!"ok".equals(event.path("status").asString())) {
+                if (failed(event)) {
                     ObjectNode error = JSON.createObjectNode();
                     error.putObject("error").put("message", event.path("error").asString())
                             .put("type", "invalid_request_error");
@@ -194,6 +194,11 @@ class CompletionsController {
                 // Spring writes "data:" and the text: the space makes the lines OpenAI's own "data: {...}", which
                 // every SSE parser reads alike (one space after the colon is not part of the data).
                 .map(text -> ServerSentEvent.builder(" " + text).build());
+    }
+
+    /** An error result; a degraded one still has its text (its routing says which experts were missing). */
+    private static boolean failed(JsonNode result) {
+        return "error".equals(result.path("status").asString());
     }
 
     private static JsonNode tokenLogprobs(JsonNode token) {

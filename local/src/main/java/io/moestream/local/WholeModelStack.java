@@ -56,7 +56,7 @@ public final class WholeModelStack implements AutoCloseable {
                     settings.topicsPrefix() + "whole", engine -> {
                         RoutingConfig routing = RoutingSettings.apply(engine.defaultRouting(), settings.routing());
                         return () -> routing;
-                    }, EXPERT_DEADLINE, 4096, 64), JavaBackend::new, registry);
+                    }, () -> new int[0], EXPERT_DEADLINE, 4096, 64), JavaBackend::new, registry);
             // Before, a worker that joins the group later takes partitions from another, whose requests in
             // flight are then computed twice.
             if (!stack.workers.awaitServing(READY_TIMEOUT)) {

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -66,6 +67,7 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final byte[] replyHeader;
     private final RoundTrips listener;
+    private final Supplier<int[]> unavailable;
     private long steps;
 
     /**
@@ -73,10 +75,12 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
      * @param rank the worker's source rank: its partition of {@code layer-outputs}
      * @param deadline how long a step waits for its experts before giving up
      * @param listener hears every round trip
+     * @param unavailable the routed experts without a live consumer now, ascending: the layers route without them
      */
     public KafkaExperts(String bootstrapServers, Topics topics, String workerId, int rank, WireType wireType,
-                        Duration deadline, RoundTrips listener) {
+                        Duration deadline, RoundTrips listener, Supplier<int[]> unavailable) {
         this.listener = listener;
+        this.unavailable = unavailable;
         this.topics = topics;
         this.workerId = workerId;
         this.rank = rank;
@@ -103,6 +107,11 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
         consumer.assign(List.of(partition));
         consumer.seekToEnd(List.of(partition));
         consumer.position(partition);
+    }
+
+    @Override
+    public int[] unavailable() {
+        return unavailable.get();
     }
 
     @Override

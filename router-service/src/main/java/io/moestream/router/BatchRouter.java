@@ -2,6 +2,7 @@ package io.moestream.router;
 
 import io.moestream.layer.GateProjection;
 import io.moestream.pipeline.UnavailableExperts;
+import io.moestream.routing.AvoidedExperts;
 import io.moestream.model.MoeLayerWeights;
 import io.moestream.routing.ExpertDispatch;
 import io.moestream.routing.Router;
@@ -13,7 +14,6 @@ import io.moestream.wire.RequestSpan;
 import io.moestream.wire.RoutingManifest;
 import io.moestream.wire.TokenBatch;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -23,9 +23,6 @@ import java.util.stream.IntStream;
  * {@link Router} as the in-process {@code MoeLayer}, so the pipeline routes bit for bit as it does.
  */
 final class BatchRouter {
-
-    /** Finite, as the router requires, and far below any gate's logit: exp of it is 0. */
-    static final double UNAVAILABLE_LOGIT = -1e30;
 
     /** The decoder layer index of the MoE layer this router serves, which its dispatches carry. */
     private final int layer;
@@ -62,8 +59,9 @@ final class BatchRouter {
         requireFits(batch);
         double[][] logits = gate.logits(batch.states(), batch.tokens());
         int topK = router.config().topK();
-        boolean avoid = unavailable.length > 0 && gate.experts() - unavailable.length >= topK;
-        RoutingResult routing = router.route(avoid ? masked(logits, unavailable) : logits, batch.sourceRank());
+        boolean avoid = AvoidedExperts.possible(gate.experts(), unavailable, topK);
+        RoutingResult routing = router.route(avoid ? AvoidedExperts.masked(logits, unavailable) : logits,
+                batch.sourceRank());
         List<ExpertRows> dispatches = new ArrayList<>(dispatches(batch, routing.dispatch()));
         for (int s = 0; s < sharedExperts; s++) {
             dispatches.add(new ExpertRows(batch.batchId(), layer, ExpertRows.sharedExpertId(s),
@@ -83,31 +81,14 @@ final class BatchRouter {
     }
 
     /**
-     * The logits with the unavailable experts' pushed so far down that no policy's top-k picks them and their
-     * softmax and sigmoid scores are 0: the router runs as if the model had only the other experts.
-     */
-    private static double[][] masked(double[][] logits, int[] unavailable) {
-        double[][] masked = new double[logits.length][];
-        for (int t = 0; t < logits.length; t++) {
-            masked[t] = logits[t].clone();
-            for (int e : unavailable) {
-                masked[t][e] = UNAVAILABLE_LOGIT;
-            }
-        }
-        return masked;
-    }
-
-    /**
      * Over the span's tokens, how many of their top-k experts (by the unmasked logits) are unavailable; adds
      * each such slot to {@code movedFrom} of its expert.
      */
     private static int movedSlots(double[][] logits, RequestSpan span, int[] unavailable, int topK, int[] movedFrom) {
         int moved = 0;
         for (int t = span.firstToken(); t < span.firstToken() + span.tokenCount(); t++) {
-            double[] row = logits[t];
             for (int e : unavailable) {
-                long above = Arrays.stream(row).filter(a -> a > row[e]).count();
-                if (above < topK) {
+                if (AvoidedExperts.inTopK(logits[t], e, topK)) {
                     moved++;
                     movedFrom[e]++;
                 }

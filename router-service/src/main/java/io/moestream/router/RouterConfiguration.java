@@ -127,9 +127,11 @@ class RouterConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnProperty(name = "moe.router.dense-workers", havingValue = "true", matchIfMissing = true)
     DenseWorkerPool denseWorkers(KafkaClients clients, Topics topicsReady, MoeSettings settings, LiveRouting live,
-                                 MeterRegistry registry, Environment environment) {
+                                 ExpertAvailability availability, MeterRegistry registry, Environment environment) {
+        // The single-layer groups' view of the expert services stands for the dense loops': both run in one process.
         return DenseWorkerPool.start(new DenseWorkerPool.Options(clients.bootstrapServers(), settings,
-                InstanceId.of(environment), engine -> () -> live.current().config(), DENSE_WORKER_EXPERT_DEADLINE,
+                InstanceId.of(environment), engine -> () -> live.current().config(), availability::unavailable,
+                DENSE_WORKER_EXPERT_DEADLINE,
                 environment.getProperty("moe.router.max-prompt-tokens", Integer.class, 4096),
                 environment.getProperty("moe.router.max-running", Integer.class, 64)), JavaBackend::new, registry);
     }

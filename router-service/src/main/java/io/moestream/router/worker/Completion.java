@@ -8,9 +8,11 @@ import io.moestream.routing.RoutingResult;
 import io.moestream.text.ModelTokenizer;
 import io.moestream.text.TextStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -36,6 +38,9 @@ final class Completion {
     private long firstTokenNanos = -1;
     private long kept;
     private long dropped;
+    /** Slots of this request's tokens moved off experts without a live consumer, and those experts. */
+    private long moved;
+    private final Set<Integer> unavailable = new TreeSet<>();
     private Generation.FinishReason finish;
     private final Set<String> policies = new LinkedHashSet<>();
 
@@ -98,6 +103,11 @@ final class Completion {
             for (int t = firstRow; t < firstRow + rows; t++) {
                 kept += result.kept(t).size();
                 dropped += result.dropped(t).length;
+            }
+            int movedHere = layer.avoided().moved(firstRow, rows);
+            if (movedHere > 0) {
+                moved += movedHere;
+                Arrays.stream(layer.avoided().experts()).forEach(unavailable::add);
             }
         }
     }
@@ -181,7 +191,12 @@ final class Completion {
     byte[] result(int rank, long nowNanos) {
         ObjectNode node = JSON.createObjectNode();
         node.put("id", request.id());
-        node.put("status", "ok");
+        // As the single-layer pipeline's: degraded when experts were missing, with the reason, and the text anyway.
+        node.put("status", moved == 0 ? "ok" : "degraded");
+        if (moved > 0) {
+            node.put("error", "experts " + unavailable + " had no live consumer: " + moved
+                    + " slots of this request went to its other experts");
+        }
         String prefix = request.echo() ? promptText() : "";
         node.put("text", prefix + generatedText);
         ArrayNode ids = node.putArray("tokens");
@@ -202,6 +217,11 @@ final class Completion {
         routing.put("sourceRank", rank);
         routing.put("kept", kept);
         routing.put("dropped", dropped);
+        routing.put("moved", moved);
+        if (moved > 0) {
+            ArrayNode missing = routing.putArray("unavailableExperts");
+            unavailable.forEach(missing::add);
+        }
         node.put("latencyMs", (nowNanos - acceptedNanos) / 1_000_000);
         if (firstTokenNanos >= 0) {
             node.put("timeToFirstTokenMs", (firstTokenNanos - acceptedNanos) / 1e6);

@@ -34,12 +34,15 @@ public final class DenseWorkerPool implements AutoCloseable {
      *
      * @param instanceId this process among the workers' processes, the same across its restarts
      * @param routing the routing in force now, read before every step (the router's live routing)
+     * @param unavailable the routed experts without a live consumer now, ascending: every MoE layer routes
+     *        without them, and the requests they would have served are answered {@code degraded}
      * @param expertDeadline how long a step waits for its experts before it is run again
      * @param maxPromptTokens the longest prompt accepted
      * @param maxRunning the most sequences in one worker's batch
      */
     public record Options(String bootstrapServers, MoeSettings settings, String instanceId,
-                          Function<DecoderEngine, Supplier<RoutingConfig>> routing, Duration expertDeadline,
+                          Function<DecoderEngine, Supplier<RoutingConfig>> routing, Supplier<int[]> unavailable,
+                          Duration expertDeadline,
                           int maxPromptTokens, int maxRunning) {
     }
 
@@ -75,7 +78,7 @@ public final class DenseWorkerPool implements AutoCloseable {
                 .filter(l -> engine.config().moe().isMoeLayer(l)).count();
         WorkerMetrics metrics = new WorkerMetrics(registry, rank, (int) moeLayers * numExperts);
         KafkaExperts remote = new KafkaExperts(options.bootstrapServers(), settings.topics(), id, rank,
-                settings.wireType(), options.expertDeadline(), metrics);
+                settings.wireType(), options.expertDeadline(), metrics, options.unavailable());
         experts.add(remote);
         Placement placement = settings.placement(numExperts);
         DenseWorker worker = new DenseWorker(options.bootstrapServers(), settings.topics(), id, engine, placement,
