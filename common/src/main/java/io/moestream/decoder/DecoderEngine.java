@@ -80,6 +80,18 @@ public final class DecoderEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads all but the routed experts' weights, most of an MoE checkpoint (Mixtral-8x7B: 45 of its 47 billion
+     * parameters): for the dense worker, whose {@link #model(RoutingConfig, Placement, ExpertExecutor)} computes
+     * them on the expert services. Its {@link #localExperts} compute only the shared experts.
+     */
+    public static DecoderEngine loadWithoutRoutedExperts(Path directory, ComputeBackend backend) {
+        DecoderConfig config = DecoderConfig.read(directory);
+        try (Checkpoint checkpoint = Checkpoint.open(directory)) {
+            return new DecoderEngine(DecoderLoader.withoutRoutedExperts(checkpoint, config), backend);
+        }
+    }
+
     public DecoderConfig config() {
         return config;
     }

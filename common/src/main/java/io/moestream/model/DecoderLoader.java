@@ -3,6 +3,7 @@ package io.moestream.model;
 import io.moestream.expert.ExpertWeights;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Loads a whole decoder model from a Hugging Face checkpoint. Every tensor's shape is checked
@@ -13,11 +14,25 @@ public final class DecoderLoader {
 
     private final Checkpoint checkpoint;
     private final DecoderConfig config;
+    private final boolean routedExperts;
 
     /** Reads from {@code checkpoint}, which must stay open while this loader is used. */
     public DecoderLoader(Checkpoint checkpoint, DecoderConfig config) {
+        this(checkpoint, config, true);
+    }
+
+    private DecoderLoader(Checkpoint checkpoint, DecoderConfig config, boolean routedExperts) {
+        this.routedExperts = routedExperts;
         this.checkpoint = checkpoint;
         this.config = config;
+    }
+
+    /**
+     * A loader that reads no routed expert's weights, most of an MoE checkpoint: for a process whose routed
+     * experts are computed elsewhere (the dense worker, whose experts are on the expert services).
+     */
+    public static DecoderLoader withoutRoutedExperts(Checkpoint checkpoint, DecoderConfig config) {
+        return new DecoderLoader(checkpoint, config, false);
     }
 
     public DecoderConfig config() {
@@ -49,7 +64,7 @@ public final class DecoderLoader {
         float[] postNorm = matrix(prefix + "post_attention_layernorm.weight", d);
         ModelConfig moe = config.moe();
         if (moe.isMoeLayer(layer)) {
-            MoeLayerWeights weights = MoeLayerLoader.load(checkpoint, moe, layer);
+            MoeLayerWeights weights = MoeLayerLoader.load(checkpoint, moe, layer, routedExperts ? null : Set.of());
             requireFinite(weights);
             return new DecoderLayerWeights(layer, inputNorm, attention, postNorm, weights, null);
         }

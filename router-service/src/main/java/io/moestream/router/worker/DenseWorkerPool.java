@@ -70,7 +70,7 @@ public final class DenseWorkerPool implements AutoCloseable {
 
     private void startWorker(Options options, int rank, ComputeBackend backend, MeterRegistry registry) {
         MoeSettings settings = options.settings();
-        DecoderEngine engine = DecoderEngine.load(settings.modelDir(), backend);
+        DecoderEngine engine = DecoderEngine.loadWithoutRoutedExperts(settings.modelDir(), backend);
         engines.add(engine);
         String id = options.instanceId() + "-worker-r" + rank;
         int numExperts = engine.config().moe().numExperts();
