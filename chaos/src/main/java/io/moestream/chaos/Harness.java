@@ -260,10 +260,16 @@ final class Harness implements AutoCloseable {
 
     private String wholeModelFacts(Verdict.WholeModelRun run) {
         RunFigures.Counts total = run.figures().total();
-        return String.format("%.1f requests/s of %d tokens to the dense workers: %d accepted, %d ok, %d error, %d lost,"
-                        + " %d duplicated; %d streams checked", options.wholeModelRate(), WHOLE_MODEL_TOKENS,
-                total.requests(), total.ok(), total.error(), total.lost(), run.figures().duplicated().size(),
-                run.streams().checked());
+        // By the window of the fault before they were sent: a request queued behind a stalled step may be
+        // degraded by the next fault, which the per-window counts show.
+        String notOk = run.figures().faults().stream().filter(f -> f.counts().ok() < f.counts().requests())
+                .map(f -> f.outcome().fault().label() + " " + (f.counts().requests() - f.counts().ok()))
+                .collect(Collectors.joining(", "));
+        return String.format("%.1f requests/s of %d tokens to the dense workers: %d accepted, %d ok, %d degraded,"
+                        + " %d error, %d lost, %d duplicated; %d streams checked%s", options.wholeModelRate(),
+                WHOLE_MODEL_TOKENS, total.requests(), total.ok(), total.degraded(), total.error(), total.lost(),
+                run.figures().duplicated().size(), run.streams().checked(),
+                notOk.isEmpty() ? "" : "; not ok, by the fault window they were sent in: " + notOk);
     }
 
     /** Before the next fault: every service still meant to run is ready, and every partition fully replicated. */
