@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code moe demo}: the bundled corpus through the local pipeline under each policy, then the whole
- * model in process (its text, its quality cost, a domain burst), and a report.
+ * model in process (its text, its quality cost, a domain burst) and through Kafka, and a report.
  */
 @Command(name = "demo",
         description = {
@@ -39,7 +39,12 @@ import picocli.CommandLine.Spec;
                 + " under each policy: the text it generates from the opening of each domain's held-out text,"
                 + " what each policy costs on held-out text of every domain (perplexity, KL and top-1"
                 + " agreement against dropless, drop rate, modelled speed-up), and a burst of one domain"
-                + " alone, whose experts run hot. Writes report.txt, report.json and report.png.",
+                + " alone, whose experts run hot.",
+            "Then the whole model through Kafka, served by the same stack's dense workers: under each policy the same"
+                + " prompts and held-out sequences as requests on moe.prompts, and what comes back: the text (and"
+                + " whether it is the in-process text), perplexity beside the in-process one, time to first token"
+                + " and inter-token latency (p50, p99), and per MoE layer the straggler and balancedness of the"
+                + " kept slots. Writes report.txt, report.json and report.png.",
             "The model: --model, else a tiny generated model of --preset when --preset is given, else the"
                 + " trained model (models/olmoe-corpus).",
             ""})
@@ -79,7 +84,8 @@ final class DemoCommand implements Callable<Integer> {
     int newTokens;
 
     @Option(names = "--held-out-sequences", defaultValue = "2", paramLabel = "N",
-            description = "Held-out sequences per domain for the quality cost (the burst takes twice as many).")
+            description = "Held-out sequences per domain for the quality cost, in process and through Kafka"
+                    + " (the burst takes twice as many).")
     int heldOutSequences;
 
     @Mixin
@@ -108,6 +114,7 @@ final class DemoCommand implements Callable<Integer> {
         String setup;
         Placement placement;
         WholeModelDemo.Result whole = null;
+        WholeModelKafka.Result kafka = null;
         try (LocalStack stack = start(model)) {
             ModelConfig config = ModelConfig.read(stack.settings().modelDir()).orElseThrow();
             placement = stack.settings().placement(config.numExperts());
@@ -135,9 +142,10 @@ final class DemoCommand implements Callable<Integer> {
             } else if (heldOutText != null) {
                 whole = WholeModelDemo.run(modelDir, heldOutText, order, capacityFactor, ranks, newTokens,
                         heldOutSequences, burstDomain, progress);
+                kafka = WholeModelKafka.run(stack, whole, order, capacityFactor, placement, progress);
             }
         }
-        write(setup, placement, runs, whole);
+        write(setup, placement, runs, whole, kafka);
         return 0;
     }
 
@@ -197,13 +205,16 @@ final class DemoCommand implements Callable<Integer> {
                 config.numExperts(), config.topK(), config.hiddenSize(), ranks, capacityFactor, promptCount);
     }
 
-    private void write(String setup, Placement placement, List<PolicyRun> runs, WholeModelDemo.Result whole) {
+    private void write(String setup, Placement placement, List<PolicyRun> runs, WholeModelDemo.Result whole,
+                       WholeModelKafka.Result kafka) {
         StringWriter text = new StringWriter();
         PrintWriter writer = new PrintWriter(text);
         DemoReport.print(writer, setup, placement, runs);
         if (whole != null) {
             writer.println();
             WholeModelDemoReport.print(writer, whole, capacityFactor, ranks);
+            writer.println();
+            WholeModelKafkaReport.print(writer, kafka, capacityFactor, ranks);
         }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("setup", setup);
@@ -211,7 +222,9 @@ final class DemoCommand implements Callable<Integer> {
         json.put("capacityFactor", capacityFactor);
         json.put("policies", runs);
         if (whole != null) {
-            json.put("wholeModel", WholeModelDemoReport.json(whole, capacityFactor));
+            Map<String, Object> wholeModel = WholeModelDemoReport.json(whole, capacityFactor);
+            wholeModel.put("kafka", kafka);
+            json.put("wholeModel", wholeModel);
         }
         String chartTitle = setup.replaceFirst(" of the bundled corpus.*", "");
         ReportFiles.write(spec.commandLine().getOut(), out, text.toString(), json,

@@ -8,16 +8,12 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import tools.jackson.databind.JsonNode;
 
@@ -28,33 +24,25 @@ import tools.jackson.databind.JsonNode;
  */
 final class PipelineDriver implements AutoCloseable {
 
-    /** How long the pipeline may go without completing a request before the driver gives up. */
-    private static final Duration STALL = Duration.ofSeconds(120);
-    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(3);
     private static final Duration PROBE_WAIT = Duration.ofSeconds(5);
+    /**
+     * The gateway answers a request id once: a second driver on the same stack that numbered its probes from 0
+     * again would wait out every id the first one used. So they are numbered across the JVM.
+     */
+    private static final AtomicLong PROBES = new AtomicLong();
 
     private final Topics topics;
     private final List<String> metricsUrls;
-    private final PrintWriter progress;
     private final KafkaProducer<String, String> producer;
-    private final KafkaConsumer<String, String> results;
-    private int probes;
+    private final AnswerReader results;
 
     /** @param metricsUrls the services whose {@code /actuator/prometheus} each pass scrapes */
     PipelineDriver(LocalStack stack, List<String> metricsUrls, PrintWriter progress) {
         this.topics = stack.topics();
         this.metricsUrls = metricsUrls;
-        this.progress = progress;
         this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
                 ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new StringSerializer());
-        this.results = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(),
-                new StringDeserializer());
-        List<TopicPartition> partitions = results.partitionsFor(topics.layerResults()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        results.assign(partitions);
-        results.seekToEnd(partitions);
-        partitions.forEach(results::position);
+        this.results = new AnswerReader(stack.bootstrapServers(), List.of(topics.layerResults()), progress);
     }
 
     /**
@@ -89,12 +77,7 @@ final class PipelineDriver implements AutoCloseable {
 
         /** The nearest-rank percentile of the requests' end-to-end latency, so that it is one request's. */
         double latencyMs(double p) {
-            long[] sorted = new long[results.length];
-            for (int i = 0; i < results.length; i++) {
-                sorted[i] = results[i].path("latencyMs").asLong();
-            }
-            Arrays.sort(sorted);
-            return sorted[Math.max(0, (int) Math.ceil(p * sorted.length) - 1)];
+            return Percentile.of(Arrays.stream(results).mapToDouble(r -> r.path("latencyMs").asLong()).toArray(), p);
         }
 
         /** What the scraped services counted during the pass. */
@@ -119,9 +102,9 @@ final class PipelineDriver implements AutoCloseable {
         control.put("policy", policy);
         control.put("capacity-factor", capacityFactor);
         producer.send(new ProducerRecord<>(topics.control(), "routing", Json.MAPPER.writeValueAsString(control)));
-        long deadline = System.nanoTime() + STALL.toNanos();
+        long deadline = System.nanoTime() + AnswerReader.STALL.toNanos();
         while (System.nanoTime() < deadline) {
-            String id = "probe-" + probes++;
+            String id = "probe-" + PROBES.getAndIncrement();
             producer.send(new ProducerRecord<>(topics.layerPrompts(), id,
                     "{\"id\": \"" + id + "\", \"tokens\": [0]}"));
             long probeDeadline = System.nanoTime() + PROBE_WAIT.toNanos();
@@ -141,7 +124,7 @@ final class PipelineDriver implements AutoCloseable {
             }
         }
         throw new IllegalStateException("the router did not switch to " + policy + " at capacity factor "
-                + capacityFactor + " within " + STALL.toSeconds() + " s");
+                + capacityFactor + " within " + AnswerReader.STALL.toSeconds() + " s");
     }
 
     /**
@@ -161,36 +144,15 @@ final class PipelineDriver implements AutoCloseable {
         }
         producer.flush();
         JsonNode[] got = new JsonNode[prompts.size()];
-        long last = collect(label, pending, got);
+        long last = results.collect(label, got.length, record -> {
+            Integer index = pending.remove(record.key());
+            if (index == null) {
+                return false;
+            }
+            got[index] = Json.MAPPER.readTree(record.value());
+            return true;
+        });
         return new Pass(got, (last - start) / 1e9, before, PrometheusScrape.of(metricsUrls));
-    }
-
-    /** Fills {@code got} by prompt index; returns when the last result came. */
-    private long collect(String label, Map<String, Integer> pending, JsonNode[] got) {
-        int done = 0;
-        long last = System.nanoTime();
-        long nextProgress = last + PROGRESS_EVERY.toNanos();
-        while (done < got.length) {
-            for (ConsumerRecord<String, String> record : results.poll(Duration.ofMillis(100))) {
-                Integer index = pending.remove(record.key());
-                if (index != null) {
-                    got[index] = Json.MAPPER.readTree(record.value());
-                    done++;
-                    last = System.nanoTime();
-                }
-            }
-            long now = System.nanoTime();
-            if (now - last > STALL.toNanos()) {
-                throw new IllegalStateException(label + ": no result for " + STALL.toSeconds() + " s, "
-                        + pending.size() + " of " + got.length + " requests missing");
-            }
-            if (now > nextProgress && done < got.length) {
-                progress.printf(Locale.ROOT, "  %s: %d/%d prompts...%n", label, done, got.length);
-                progress.flush();
-                nextProgress = now + PROGRESS_EVERY.toNanos();
-            }
-        }
-        return last;
     }
 
     @Override

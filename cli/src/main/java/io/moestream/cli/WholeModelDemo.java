@@ -43,12 +43,27 @@ final class WholeModelDemo {
     }
 
     /**
-     * @param mixed every domain's held-out sequences, dealt round-robin into steps
+     * @param newTokens the most tokens generated per prompt: the one asked for, or fewer where the model's
+     *        positions end sooner
+     * @param mixedSequences the held-out sequences of every domain that {@code mixed} scores, dealt round-robin
+     * @param mixed their scores, in steps
      * @param heldOutText where the held-out text came from
      * @param burst the burst domain's sequences alone
      */
-    record Result(int sequenceLength, int newTokens, List<Prompted> texts, QualityRun.Table mixed,
-                  String heldOutText, HeldOutSequences heldOut, String burstDomain, QualityRun.Table burst) {
+    record Result(int sequenceLength, int newTokens, List<Prompted> texts, List<HeldOutSequences.Scored> mixedSequences,
+                  QualityRun.Table mixed, String heldOutText, HeldOutSequences heldOut, String burstDomain,
+                  QualityRun.Table burst) {
+
+        /** The prompts of {@link #texts()}, as token ids. */
+        List<int[]> prompts() {
+            return WholeModelDemo.prompts(heldOut);
+        }
+
+        /** The cell of {@code mixed} of one policy by spec name. */
+        QualityRun.Cell mixedCell(String policy) {
+            return policy.equals(QualityRow.DROPLESS) ? mixed.dropless()
+                    : mixed.cells().get(QualityRow.parse(policy)).get(0);
+        }
     }
 
     private WholeModelDemo() {
@@ -76,21 +91,22 @@ final class WholeModelDemo {
             Placement placement = Placement.contiguous(engine.config().moe().numExperts(), ranks);
             progress.printf("moe demo: the whole model in process, text under each policy...%n");
             progress.flush();
-            List<Prompted> texts = generate(engine, tokenizer, heldOut, policies, capacityFactor, placement,
-                    Math.min(newTokens, engine.config().maxPositionEmbeddings() - PROMPT_TOKENS));
+            int budget = Math.min(newTokens, engine.config().maxPositionEmbeddings() - PROMPT_TOKENS);
+            List<Prompted> texts = generate(engine, tokenizer, heldOut, policies, capacityFactor, placement, budget);
             progress.printf("moe demo: the whole model in process, held-out text of every domain...%n");
             progress.flush();
-            HeldOutSequences mixedSet = new HeldOutSequences(heldOut.domains().stream()
+            List<HeldOutSequences.Scored> mixedSequences = new HeldOutSequences(heldOut.domains().stream()
                     .map(d -> new HeldOutSequences.Domain(d.name(), d.heldOut(),
                             d.sequences().subList(0, Math.min(sequencesPerDomain, d.sequences().size()))))
-                    .toList());
+                    .toList()).interleaved();
             QualityRun.Table mixed = QualityRun.run(engine, rows, List.of(capacityFactor), placement,
-                    mixedSet.interleaved(), STEP_TOKENS, 0, progress);
+                    mixedSequences, STEP_TOKENS, 0, progress);
             progress.printf("moe demo: the whole model in process, a burst of %s alone...%n", burstDomain);
             progress.flush();
             QualityRun.Table burst = QualityRun.run(engine, rows, List.of(capacityFactor), placement,
                     heldOut.only(burstDomain), STEP_TOKENS, 0, progress);
-            return new Result(length, newTokens, texts, mixed, text.source(), heldOut, burstDomain, burst);
+            return new Result(length, budget, texts, mixedSequences, mixed, text.source(), heldOut, burstDomain,
+                    burst);
         }
     }
 
@@ -103,12 +119,17 @@ final class WholeModelDemo {
         }
     }
 
+    /** The first {@link #PROMPT_TOKENS} tokens of each domain's held-out text. */
+    static List<int[]> prompts(HeldOutSequences heldOut) {
+        return heldOut.domains().stream()
+                .map(d -> Arrays.copyOf(d.heldOut(), Math.min(PROMPT_TOKENS, d.heldOut().length))).toList();
+    }
+
     /** Greedy continuations of each domain's opening, all prompts in one batch, under each policy. */
     private static List<Prompted> generate(DecoderEngine engine, ModelTokenizer tokenizer, HeldOutSequences heldOut,
                                            List<String> policies, double capacityFactor, Placement placement,
                                            int newTokens) {
-        List<int[]> prompts = heldOut.domains().stream()
-                .map(d -> Arrays.copyOf(d.heldOut(), Math.min(PROMPT_TOKENS, d.heldOut().length))).toList();
+        List<int[]> prompts = prompts(heldOut);
         List<Map<String, Continuation>> byPrompt = new ArrayList<>();
         prompts.forEach(p -> byPrompt.add(new LinkedHashMap<>()));
         List<Generation> dropless = null;

@@ -133,7 +133,7 @@ final class WholeModelDemoReport {
         return cells(table).stream().map(c -> QualityReport.Figures.of(c, table.dropless(), capacityFactor)).toList();
     }
 
-    private static String oneLine(String text) {
+    static String oneLine(String text) {
         return text.replace("\n", "\\n");
     }
 }

@@ -1,6 +1,7 @@
 package io.moestream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.moestream.routing.Policy;
 import java.awt.image.BufferedImage;
@@ -76,6 +77,32 @@ class DemoCommandTest {
                 .isGreaterThanOrEqualTo(1.0));
         assertThat(moe.out()).contains("== text the whole model generates under each policy",
                 "== the whole model on held-out text of every domain", "== domain burst: domain1 alone");
+
+        // The same through Kafka, served by the stack's dense workers.
+        JsonNode kafka = whole.path("kafka").path("policies");
+        assertThat(kafka.size()).isEqualTo(2);
+        assertThat(kafka.get(0).path("policy").asString()).isEqualTo("dropless");
+        assertThat(kafka.get(1).path("policy").asString()).isEqualTo("token-drop");
+        // Dropless routes each token alone, so neither the workers' batches nor the wire changes its text.
+        for (int p = 0; p < TestCorpus.DOMAINS.size(); p++) {
+            assertThat(kafka.get(0).path("texts").get(p).path("tokens"))
+                    .isEqualTo(whole.path("texts").get(p).path("byPolicy").path("dropless").path("tokens"));
+        }
+        assertThat(kafka.get(0).path("perplexity").asDouble())
+                .isCloseTo(kafka.get(0).path("inProcessPerplexity").asDouble(), withinPercentage(0.1));
+        for (JsonNode policy : kafka) {
+            assertThat(policy.path("perplexity").asDouble()).isFinite().isGreaterThan(1.0);
+            assertThat(policy.path("degraded").asInt()).isZero();
+            assertThat(policy.path("timeToFirstTokenMs").path("p50").asDouble()).isPositive();
+            assertThat(policy.path("interTokenMs").path("p99").asDouble()).isFinite().isNotNegative();
+            assertThat(policy.path("layers").size()).isEqualTo(whole.path("burstLayers").size());
+            policy.path("layers").forEach(layer -> {
+                assertThat(layer.path("straggler").asDouble()).isGreaterThanOrEqualTo(1.0);
+                assertThat(layer.path("balancedness").asDouble()).isPositive().isLessThanOrEqualTo(1.0);
+            });
+        }
+        assertThat(moe.out()).contains("== the whole model through Kafka under each policy");
+        assertThat(moe.err()).contains("the whole model through Kafka, token-drop (2 of 2)");
     }
 
     /** Without --model or --preset the demo serves the committed trained model, in the pipeline and in process. */
@@ -92,6 +119,8 @@ class DemoCommandTest {
         assertThat(report.path("wholeModel").path("texts").size()).isEqualTo(TestCorpus.DOMAINS.size());
         // A trained model: far below the 4,096 of a uniform guess, where a generated model's random weights sit above it.
         assertThat(report.path("wholeModel").path("heldOut").get(0).path("perplexity").asDouble()).isLessThan(1000);
+        assertThat(report.path("wholeModel").path("kafka").path("policies").get(0).path("perplexity").asDouble())
+                .isLessThan(1000);
     }
 
     /** Both papers measure against the GShard/Switch vanilla top-k router, so the demo runs it unasked. */
