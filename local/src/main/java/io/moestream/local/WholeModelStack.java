@@ -3,6 +3,7 @@ package io.moestream.local;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.moestream.decoder.JavaBackend;
 import io.moestream.expert.service.ExpertServiceApplication;
+import io.moestream.model.DecoderConfig;
 import io.moestream.pipeline.MoeSettings;
 import io.moestream.pipeline.RoutingSettings;
 import io.moestream.pipeline.Topics;
@@ -31,6 +32,8 @@ public final class WholeModelStack implements AutoCloseable {
     private final MoeSettings settings;
     private final List<LocalService> experts = new ArrayList<>();
     private DenseWorkerPool workers;
+    /** The experts the workers route without: what the router's {@code ExpertAvailability} tells its workers. */
+    private volatile int[] unavailable = new int[0];
 
     private WholeModelStack(MoeSettings settings) {
         this.settings = settings;
@@ -56,7 +59,7 @@ public final class WholeModelStack implements AutoCloseable {
                     settings.topicsPrefix() + "whole", engine -> {
                         RoutingConfig routing = RoutingSettings.apply(engine.defaultRouting(), settings.routing());
                         return () -> routing;
-                    }, () -> new int[0], EXPERT_DEADLINE, 4096, 64), JavaBackend::new, registry);
+                    }, () -> stack.unavailable, EXPERT_DEADLINE, 4096, 64), JavaBackend::new, registry);
             // Before, a worker that joins the group later takes partitions from another, whose requests in
             // flight are then computed twice.
             if (!stack.workers.awaitServing(READY_TIMEOUT)) {
@@ -94,6 +97,20 @@ public final class WholeModelStack implements AutoCloseable {
     public void crashWorkerServing(int partition) {
         workers.servingPartition(partition).orElseThrow(() -> new IllegalStateException("no dense worker serves"
                 + " partition " + partition)).crash();
+    }
+
+    /** Stops the expert service of {@code rank}, as a crash for good would (fault tests). */
+    public void stopExpertService(int rank) {
+        experts.get(rank).close();
+    }
+
+    /**
+     * Tells the workers that the experts of {@code rank} have no live consumer, as the router's availability
+     * watcher does once a dead service's session has ended: every MoE layer routes without them from then on.
+     */
+    public void markUnavailable(int rank) {
+        int numExperts = DecoderConfig.read(settings.modelDir()).moe().numExperts();
+        unavailable = settings.placement(numExperts).expertsOn(rank).clone();
     }
 
     public Topics topics() {

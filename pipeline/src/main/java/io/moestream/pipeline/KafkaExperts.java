@@ -57,6 +57,8 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaExperts.class);
+    /** How often a step waiting for its experts asks whether one lost its consumer. */
+    private static final Duration AVAILABILITY_CHECK = Duration.ofMillis(500);
 
     private final Topics topics;
     private final String workerId;
@@ -149,7 +151,14 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
                 throw new ExpertsUnavailableException("layer " + layer + " step " + stepId + ": experts "
                         + missingExperts(calls, outputs) + " did not answer within " + deadline.toMillis() + " ms");
             }
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofNanos(left))) {
+            List<Integer> gone = goneMissing(calls, outputs);
+            if (!gone.isEmpty()) {
+                // Run again at once: the layer then routes without them, instead of waiting out the deadline.
+                throw new ExpertsUnavailableException("layer " + layer + " step " + stepId + ": experts " + gone
+                        + " lost their consumer while the step waited for them");
+            }
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofNanos(Math.min(left,
+                    AVAILABILITY_CHECK.toNanos())))) {
                 ExpertRows rows;
                 try {
                     rows = ExpertRows.fromBytes(record.value());
@@ -173,6 +182,12 @@ public final class KafkaExperts implements ExpertExecutor, AutoCloseable {
             }
         }
         return outputs;
+    }
+
+    /** The experts still awaited that have no live consumer now. */
+    private List<Integer> goneMissing(List<ExpertCall> calls, float[][] outputs) {
+        int[] down = unavailable.get();
+        return missingExperts(calls, outputs).stream().filter(e -> Arrays.binarySearch(down, e) >= 0).toList();
     }
 
     private static List<Integer> missingExperts(List<ExpertCall> calls, float[][] outputs) {
