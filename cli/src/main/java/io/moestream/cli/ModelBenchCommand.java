@@ -33,6 +33,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.DoubleStream;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -53,8 +56,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {
             "Serves a whole model through Kafka on an in-process broker (one expert service and one dense worker",
             "per rank, Java kernels on both sides) and runs the same prompts through the in-process engine with",
-            "the same routing and wire rounding. After an unmeasured pass it reports: prefill tokens/s (every",
-            "prompt in one step) and decode tokens/s (greedy, all prompts running) of both and their ratio; the",
+            "the same routing and wire rounding. After an unmeasured pass, in rounds that alternate the two, it",
+            "reports: prefill tokens/s (every prompt in one step) and decode tokens/s (greedy, all prompts",
+            "running) of both and their ratio, medians over the rounds with the ratio's range; the",
             "dense worker's decode step and the part of it spent in MoE layer round trips to the experts (p50",
             "per round trip); and the record bytes sent to and from the experts per token per MoE layer against",
             "the minimum, the kept slots' hidden states each way.",
@@ -91,8 +95,16 @@ final class ModelBenchCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "32", paramLabel = "T", description = "Tokens generated per prompt.")
     int maxTokens;
 
+    @Option(names = "--rounds", defaultValue = "5", paramLabel = "N", description = "Measured rounds, each the "
+            + "in-process engine then Kafka: the throughputs are their medians and the ratios the medians of each "
+            + "round's, since one pass on a shared machine is noise.")
+    int rounds;
+
     @Override
     public Integer call() throws Exception {
+        if (rounds < 1) {
+            throw new UserError("--rounds must be at least 1, got " + rounds);
+        }
         Path dir = model != null ? model : TrainedModelPaths.dir();
         WireType wire = SpecName.parse(WireType.class, "wire-type", wireType);
         Map<String, String> routingOptions = Map.of("policy", policy, "capacity-factor", Double.toString(capacityFactor));
@@ -109,22 +121,34 @@ final class ModelBenchCommand implements Callable<Integer> {
                     : new WireRounding(engine.localExperts(), wire);
             DecoderModel reference = engine.model(routing, settings.placement(engine.config().moe().numExperts()),
                     experts);
-            Phase inPrefill = null;
-            Phase inDecode = null;
-            for (int pass = 0; pass < 2; pass++) {
-                inPrefill = prefillInProcess(reference, inputs);
-                inDecode = generateInProcess(reference, inputs);
+            // The engine alone first, before the stack's threads exist: the baseline a single process gets.
+            prefillInProcess(reference, inputs);
+            generateInProcess(reference, inputs);
+            List<Phase[]> alone = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                alone.add(new Phase[] {prefillInProcess(reference, inputs), generateInProcess(reference, inputs)});
             }
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             try (LocalBroker broker = new LocalBroker(0).start();
                  WholeModelStack stack = WholeModelStack.start(broker.bootstrapServers(), settings, state,
                          Map.of("moe.expert.backend", "java", "logging.level.root", "WARN"), registry);
                  Client client = new Client(broker.bootstrapServers(), stack.topics())) {
+                prefillInProcess(reference, inputs);
+                generateInProcess(reference, inputs);
                 measure(client, registry, inputs, 0);
-                // The measured pass starts from empty meters: the unmeasured one warmed the JIT and the clients.
+                // The measured rounds start from empty meters: the unmeasured one warmed the JITs and the clients.
                 registry.clear();
-                Figures figures = measure(client, registry, inputs, 1);
-                report(out, dir, routing, wire, inputs, layers, inPrefill, inDecode, figures,
+                // Both sides alternate with the stack up, so that neither has the machine to itself.
+                List<Round> measured = new ArrayList<>();
+                long kept = 0;
+                for (int round = 1; round <= rounds; round++) {
+                    Phase inPrefill = prefillInProcess(reference, inputs);
+                    Phase inGeneration = generateInProcess(reference, inputs);
+                    Pass pass = measure(client, registry, inputs, round);
+                    kept += pass.keptSlots();
+                    measured.add(new Round(inPrefill, inGeneration, pass));
+                }
+                report(out, dir, routing, wire, inputs, layers, measured, alone, meters(registry, kept),
                         engine.config().hiddenSize());
             }
         }
@@ -174,16 +198,28 @@ final class ModelBenchCommand implements Callable<Integer> {
         return new Phase(run.prefillNanos() + run.decodeNanos(), generated);
     }
 
-    /**
-     * What one pass through Kafka gave: prefill and generation from the first request sent to the last result
-     * read, the dense workers' steps, and the round trips to the experts.
-     */
-    record Figures(Phase prefill, Phase generation, Steps decodeSteps, Phase allSteps,
-                   double roundTripP50Ms, double roundTripSeconds, long roundTrips, double bytesOut, double bytesIn,
-                   long keptSlots) {
+    /** What one pass through Kafka gave: prefill and generation from the first request sent to the last result read. */
+    record Pass(Phase prefill, Phase generation, long keptSlots) {
     }
 
-    private Figures measure(Client client, MeterRegistry registry, List<int[]> inputs, int pass) {
+    /** One measured round: the in-process engine's prefill and generation, then the same through Kafka. */
+    record Round(Phase inPrefill, Phase inGeneration, Pass kafka) {
+
+        double prefillRatio() {
+            return kafka.prefill().tokensPerSecond() / inPrefill.tokensPerSecond();
+        }
+
+        double generationRatio() {
+            return kafka.generation().tokensPerSecond() / inGeneration.tokensPerSecond();
+        }
+    }
+
+    /** The dense workers' meters over every measured round: their steps, the round trips to the experts, the bytes. */
+    record Meters(Steps decodeSteps, Phase allSteps, double roundTripP50Ms, double roundTripSeconds, long roundTrips,
+                  double bytesOut, double bytesIn, long keptSlots) {
+    }
+
+    private Pass measure(Client client, MeterRegistry registry, List<int[]> inputs, int pass) {
         long start = System.nanoTime();
         long promptTokenCount = 0;
         List<String> ids = new ArrayList<>();
@@ -206,7 +242,10 @@ final class ModelBenchCommand implements Callable<Integer> {
         }
         Client.Done done = client.await(ids);
         Phase generation = new Phase(System.nanoTime() - start, done.generated());
-        kept += done.kept();
+        return new Pass(prefill, generation, kept + done.kept());
+    }
+
+    private static Meters meters(MeterRegistry registry, long keptSlots) {
         Timer roundTrip = registry.find("moe.worker.expert.round.trip").timers().stream().findFirst().orElseThrow();
         double p50 = Double.NaN;
         for (var percentile : roundTrip.takeSnapshot().percentileValues()) {
@@ -217,10 +256,10 @@ final class ModelBenchCommand implements Callable<Integer> {
         double roundTripNanos = registry.find("moe.worker.expert.round.trip").timers().stream()
                 .mapToDouble(t -> t.totalTime(TimeUnit.NANOSECONDS)).sum();
         long roundTrips = registry.find("moe.worker.expert.round.trip").timers().stream().mapToLong(Timer::count).sum();
-        return new Figures(prefill, generation, steps(registry, "decode"),
+        return new Meters(steps(registry, "decode"),
                 new Phase(steps(registry, "prefill").nanos() + steps(registry, "decode").nanos(),
                         tokens(registry, "prefill") + tokens(registry, "decode")),
-                p50, roundTripNanos / 1e9, roundTrips, bytes(registry, "out"), bytes(registry, "in"), kept);
+                p50, roundTripNanos / 1e9, roundTrips, bytes(registry, "out"), bytes(registry, "in"), keptSlots);
     }
 
     /** Dense worker steps: their summed time and how many. */
@@ -244,17 +283,20 @@ final class ModelBenchCommand implements Callable<Integer> {
     }
 
     private void report(PrintWriter out, Path dir, RoutingConfig routing, WireType wire, List<int[]> inputs, int layers,
-                        Phase inPrefill, Phase inGeneration, Figures f, int hidden) {
+                        List<Round> measured, List<Phase[]> alone, Meters f, int hidden) {
         out.printf(Locale.ROOT, "moe bench-model: %s, %d ranks, policy %s at capacity factor %s, wire %s,"
-                + " %d prompts of %d tokens, %d generated each%n%n", dir, ranks, policy, capacityFactor,
-                wire.name().toLowerCase(Locale.ROOT), inputs.size(), promptTokens, maxTokens);
-        out.printf(Locale.ROOT, "%-44s %10s %11s %7s%n", "", "Kafka", "in process", "ratio");
-        out.printf(Locale.ROOT, "%-44s %10.0f %11.0f %7.2f%n", "prefill tokens/s (all prompts at once)",
-                f.prefill().tokensPerSecond(), inPrefill.tokensPerSecond(),
-                f.prefill().tokensPerSecond() / inPrefill.tokensPerSecond());
-        out.printf(Locale.ROOT, "%-44s %10.0f %11.0f %7.2f%n", "generated tokens/s (prefill and decode)",
-                f.generation().tokensPerSecond(), inGeneration.tokensPerSecond(),
-                f.generation().tokensPerSecond() / inGeneration.tokensPerSecond());
+                + " %d prompts of %d tokens, %d generated each; medians of %d rounds%n%n", dir, ranks, policy,
+                capacityFactor, wire.name().toLowerCase(Locale.ROOT), inputs.size(), promptTokens, maxTokens,
+                measured.size());
+        out.printf(Locale.ROOT, "%-44s %10s %11s %7s %11s %11s %7s%n", "", "Kafka", "in process", "ratio",
+                "ratio range", "in process", "ratio");
+        out.printf(Locale.ROOT, "%-44s %10s %11s %7s %11s %11s %7s%n", "", "", "same time", "", "", "alone", "");
+        row(out, "prefill tokens/s (all prompts at once)", measured, r -> r.kafka().prefill(), Round::inPrefill,
+                Round::prefillRatio, median(alone.stream().mapToDouble(a -> a[0].tokensPerSecond())));
+        row(out, "generated tokens/s (prefill and decode)", measured, r -> r.kafka().generation(),
+                Round::inGeneration, Round::generationRatio, median(alone.stream().mapToDouble(a -> a[1].tokensPerSecond())));
+        out.printf(Locale.ROOT, "(same time: rounds alternating with Kafka while the stack is up; alone: before it"
+                + " started, the machine to itself)%n");
         double stepMs = f.decodeSteps().nanos() / 1e6 / f.decodeSteps().count();
         out.printf(Locale.ROOT, "%n%-44s %10.2f ms%n", "dense worker decode step (mean)", stepMs);
         out.printf(Locale.ROOT, "%-44s %10.2f ms p50, %.2f ms mean; %.0f%% of the workers' step time%n",
@@ -266,6 +308,21 @@ final class ModelBenchCommand implements Callable<Integer> {
                         + " (kept slots x hidden x %d B): %.3fx%n", "record values to and from the experts",
                 f.bytesOut() / tokens / layers, f.bytesIn() / tokens / layers, minimum / 2 / tokens / layers,
                 wire.bytes(), (f.bytesOut() + f.bytesIn()) / minimum);
+    }
+
+    private static void row(PrintWriter out, String name, List<Round> measured, Function<Round, Phase> kafka,
+                            Function<Round, Phase> inProcess, ToDoubleFunction<Round> ratio, double alone) {
+        double[] ratios = measured.stream().mapToDouble(ratio).sorted().toArray();
+        double throughKafka = median(measured.stream().mapToDouble(r -> kafka.apply(r).tokensPerSecond()));
+        out.printf(Locale.ROOT, "%-44s %10.0f %11.0f %7.2f %5.2f-%.2f %11.0f %7.2f%n", name, throughKafka,
+                median(measured.stream().mapToDouble(r -> inProcess.apply(r).tokensPerSecond())),
+                median(Arrays.stream(ratios)), ratios[0], ratios[ratios.length - 1], alone, throughKafka / alone);
+    }
+
+    private static double median(DoubleStream values) {
+        double[] sorted = values.sorted().toArray();
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     private static int moeLayers(DecoderEngine engine) {
