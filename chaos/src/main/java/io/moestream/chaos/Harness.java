@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -22,7 +23,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One run: deploy, warm up, send prompts at a steady rate while the faults of the matrix hit one after
@@ -55,7 +55,6 @@ final class Harness implements AutoCloseable {
     private static final Duration TRANSACTIONS_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration QUIET = Duration.ofSeconds(5);
     private static final int LOG_TAIL_BYTES = 4 << 20;
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Options options;
     private final long begin = System.nanoTime();
@@ -236,10 +235,7 @@ final class Harness implements AutoCloseable {
                     return true;
                 }
                 String id = WARM_UP_PREFIX + "first-" + UUID.randomUUID();
-                Map<String, Object> request = new LinkedHashMap<>(fields);
-                request.put("id", id);
-                request.put("prompt", "warm up");
-                producer.send(new ProducerRecord<>(promptsTopic, id, JSON.writeValueAsString(request)));
+                producer.send(new ProducerRecord<>(promptsTopic, id, PromptLoad.request(id, "warm up", fields)));
                 Sleep.of(Duration.ofSeconds(3));
                 return false;
             }, WARM_UP_TIMEOUT, "a warm-up prompt to " + promptsTopic + " to come back ok");
@@ -414,15 +410,8 @@ final class Harness implements AutoCloseable {
     /** Stops everything, keeps the tail of every process's log under the output folder. */
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[] {load, results, wholeModelLoad, wholeModelResults}) {
-            if (part != null) {
-                try {
-                    part.close();
-                } catch (Exception e) {
-                    System.err.println("could not close " + part + ": " + e.getMessage());
-                }
-            }
-        }
+        Stream.of(load, wholeModelLoad).filter(Objects::nonNull).forEach(PromptLoad::close);
+        Stream.of(results, wholeModelResults).filter(Objects::nonNull).forEach(ResultLog::close);
         if (deployment != null) {
             deployment.close();
             keepLogs(deployment.logs());

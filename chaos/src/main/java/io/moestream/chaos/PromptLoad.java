@@ -58,6 +58,14 @@ final class PromptLoad implements AutoCloseable {
                 ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new StringSerializer());
     }
 
+    /** A request's JSON: its id, its prompt and the request's other {@code fields}. */
+    static String request(String id, String prompt, Map<String, Object> fields) {
+        Map<String, Object> request = new LinkedHashMap<>(fields);
+        request.put("id", id);
+        request.put("prompt", prompt);
+        return JSON.writeValueAsString(request);
+    }
+
     synchronized void start() {
         running = true;
         thread = new Thread(this::run, "chaos-prompts");
@@ -70,10 +78,7 @@ final class PromptLoad implements AutoCloseable {
         while (running) {
             int n = sent.incrementAndGet();
             String id = idPrefix + String.format("%06d", n);
-            Map<String, Object> request = new LinkedHashMap<>(fields);
-            request.put("id", id);
-            request.put("prompt", texts.get((n - 1) % texts.size()).text());
-            String value = JSON.writeValueAsString(request);
+            String value = request(id, texts.get((n - 1) % texts.size()).text(), fields);
             long at = System.nanoTime();
             lastSendNanos = at;
             producer.send(new ProducerRecord<>(topic, id, value), (metadata, e) -> {

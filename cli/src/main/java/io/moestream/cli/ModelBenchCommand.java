@@ -320,9 +320,7 @@ final class ModelBenchCommand implements Callable<Integer> {
     }
 
     private static double median(DoubleStream values) {
-        double[] sorted = values.sorted().toArray();
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        return Percentile.of(values.toArray(), 0.5);
     }
 
     private static int moeLayers(DecoderEngine engine) {

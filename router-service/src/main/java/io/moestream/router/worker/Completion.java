@@ -72,23 +72,13 @@ final class Completion {
      */
     void restore(List<JsonNode> streamed) {
         for (JsonNode record : streamed) {
-            int token = record.get("token").asInt();
-            tokens.add(token);
-            logprobs.add(record.get("logprob").asDouble());
             List<TopToken> position = new ArrayList<>();
             for (JsonNode t : record.path("top_logprobs")) {
                 position.add(new TopToken(t.get("token").asInt(), t.get("logprob").asDouble()));
             }
-            top.add(position);
-            generatedText.append(text == null ? "" : text.push(token));
-            if (record.hasNonNull("finish_reason")) {
-                finish = Generation.FinishReason.fromApiName(record.get("finish_reason").asString());
-                generatedText.append(text == null ? "" : text.finish());
-                int stopAt = stopIndex();
-                if (stopAt >= 0) {
-                    generatedText.setLength(stopAt);
-                }
-            }
+            append(record.get("token").asInt(), record.get("logprob").asDouble(), position,
+                    record.hasNonNull("finish_reason")
+                            ? Generation.FinishReason.fromApiName(record.get("finish_reason").asString()) : null);
         }
     }
 
@@ -120,17 +110,25 @@ final class Completion {
         if (event.prompt() != null) {
             promptLogprobs = event.prompt();
         }
-        String added = "";
-        if (event.token() >= 0) {
-            if (firstTokenNanos < 0) {
-                firstTokenNanos = nowNanos;
-            }
-            tokens.add(event.token());
-            logprobs.add(event.logprob());
-            top.add(event.top());
-            added = text == null ? "" : text.push(event.token());
+        if (event.token() >= 0 && firstTokenNanos < 0) {
+            firstTokenNanos = nowNanos;
         }
-        finish = event.finish();
+        return append(event.token(), event.logprob(), event.top(), event.finish());
+    }
+
+    /**
+     * Adds a token (none when negative) and its text, and how the completion ended if it did; returns the text
+     * added, cut at a stop string, which ends the completion as a stop token does.
+     */
+    private String append(int token, double logprob, List<TopToken> position, Generation.FinishReason reason) {
+        String added = "";
+        if (token >= 0) {
+            tokens.add(token);
+            logprobs.add(logprob);
+            top.add(position);
+            added = text == null ? "" : text.push(token);
+        }
+        finish = reason;
         if (finish != null && text != null) {
             added += text.finish();
         }

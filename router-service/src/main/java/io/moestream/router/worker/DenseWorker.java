@@ -209,7 +209,7 @@ public final class DenseWorker implements Runnable, AutoCloseable {
                         + " is already running");
             }
             TakeoverLog.Written before = written.get(request.id());
-            if (before != null && before.answered()) {
+            if (answeredBefore(written, request.id())) {
                 LOG.info("request {} at {}@{} was answered by an earlier owner", request.id(), partition,
                         record.offset());
                 answered = true;
@@ -237,7 +237,7 @@ public final class DenseWorker implements Runnable, AutoCloseable {
             String id = e instanceof CompletionRequest.BadRequestException bad && bad.id() != null ? bad.id()
                     : keyId != null ? keyId : record.topic() + "-" + record.partition() + "@" + record.offset();
             answered = true;
-            if (written.containsKey(id) && written.get(id).answered()) {
+            if (answeredBefore(written, id)) {
                 return;
             }
             LOG.warn("completion request {} at {}-{}@{} refused: {}", id, record.topic(), record.partition(),
@@ -246,6 +246,11 @@ public final class DenseWorker implements Runnable, AutoCloseable {
                     Completion.error(id, e.getMessage())));
             metrics.refused();
         }
+    }
+
+    private static boolean answeredBefore(Map<String, TakeoverLog.Written> written, String id) {
+        TakeoverLog.Written before = written.get(id);
+        return before != null && before.answered();
     }
 
     private DecoderModel model(RoutingConfig config) {
